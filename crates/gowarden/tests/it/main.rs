@@ -4,5 +4,6 @@
 // Helpers unwrap freely: a panic in a test is a failure with a backtrace.
 #![allow(clippy::unwrap_used)]
 
+mod fuzz_regressions;
 mod inspect;
 mod util;
