@@ -2,13 +2,42 @@
 //!
 //! Probes are passive: binaries are read (headers, build info, signatures), never run.
 //! - [`binary`]: what an executable is, from its bytes (`gowarden inspect`).
-//! - [`platform`]: Go's names for operating systems and architectures.
-//! - [`version`]: Go versions in Go's order.
+//! - [`doctor`]: the whole-machine scan (`gowarden doctor`), with [`check`] for findings.
+//! - [`context`]: the one seam to the outside (environment, system root, host).
+//! - [`path`], [`symlink`], [`goroot`], [`toolchain`], [`install`]: the facts it gathers.
+//! - [`platform`], [`version`]: Go's names for platforms and Go's version order.
 //! - [`render`]: the human-readable text of reports.
 
 pub mod binary;
+pub mod check;
+pub mod context;
+pub mod doctor;
+pub mod goroot;
+pub mod install;
+pub mod path;
 pub mod platform;
 pub mod render;
+pub mod symlink;
+pub mod toolchain;
 pub mod version;
 
 pub use binary::{Inspection, inspect};
+
+/// Serializes a path as text (lossy for non-UTF-8 bytes), as every report does.
+pub(crate) fn serde_path<S: serde::Serializer>(
+    path: &std::path::Path,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(&path.display())
+}
+
+/// [`serde_path`] for an optional path.
+pub(crate) fn serde_opt_path<S: serde::Serializer>(
+    path: &Option<std::path::PathBuf>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(p) => s.collect_str(&p.display()),
+        None => s.serialize_none(),
+    }
+}

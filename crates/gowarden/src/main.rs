@@ -1,6 +1,6 @@
 //! The `gowarden` command: the engine, from a terminal.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,6 +24,17 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print a JSON array, one object per file.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find every Go on this machine and say exactly what is wrong and why. Exit status 0 with
+    /// no error findings, 1 with any, 2 when the scan itself failed.
+    ///
+    /// Reads PATH, HOME, GOROOT, GOPATH, GOMODCACHE, GOENV, GOTOOLCHAIN, GOOS, GOARCH and XDG_*
+    /// from the environment. GOWARDEN_HOST=<goos>/<goarch> judges as if on that host;
+    /// GOWARDEN_ROOT=<dir> roots well-known system locations (/usr/local, /opt/homebrew, ...).
+    Doctor {
+        /// Print one JSON document.
         #[arg(long)]
         json: bool,
     },
@@ -55,6 +66,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let failed = reports.iter().any(|r| r.error.is_some());
             Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Doctor { json } => {
+            let ctx = gowarden::context::Context::from_process()?;
+            let report = gowarden::doctor::scan(&ctx);
+            if json {
+                serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
+                writeln!(out)?;
+            } else {
+                let color = io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                write!(out, "{}", gowarden::render::doctor(&report, color))?;
+            }
+            Ok(if report.has_errors() {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS

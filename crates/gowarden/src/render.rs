@@ -4,6 +4,9 @@
 use std::fmt::Write;
 
 use crate::binary::{Format, Inspection, Signature, Slice};
+use crate::check::Severity;
+use crate::doctor::{GoOnPath, Report, Runs};
+use crate::toolchain::Provider;
 
 /// The `gowarden inspect` text for one file.
 pub fn inspection(r: &Inspection) -> String {
@@ -86,6 +89,216 @@ fn slice_line(s: &Slice) -> String {
         ));
     }
     parts.join(" · ")
+}
+
+/// ANSI styling, or none.
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn bold(self, t: &str) -> String {
+        self.wrap("1", t)
+    }
+    fn dim(self, t: &str) -> String {
+        self.wrap("2", t)
+    }
+    fn severity(self, s: Severity) -> String {
+        match s {
+            Severity::Error => self.wrap("1;31", "error  "),
+            Severity::Warning => self.wrap("1;33", "warning"),
+            Severity::Info => self.wrap("1;34", "info   "),
+        }
+    }
+}
+
+/// The `gowarden doctor` text: the active go first with why it is the one, then the other
+/// `go`s on PATH, the installations, and the findings with their why and fix.
+pub fn doctor(r: &Report, color: bool) -> String {
+    let p = Paint(color);
+    let mut out = String::new();
+    let status = match r.status {
+        "broken" => p.wrap("1;31", "broken"),
+        "warning" => p.wrap("1;33", "needs attention"),
+        _ => p.wrap("1;32", "healthy"),
+    };
+    let _ = writeln!(
+        out,
+        "{} on {}: {status}",
+        p.bold("gowarden doctor"),
+        r.host.name()
+    );
+    let _ = writeln!(out);
+    match &r.active {
+        Some(a) => {
+            let _ = writeln!(out, "{} {}", p.bold("Active go:"), a.path.display());
+            active_lines(&mut out, p, a, r);
+        }
+        None => {
+            let _ = writeln!(out, "{} none: no `go` on PATH", p.bold("Active go:"));
+        }
+    }
+    if r.go_on_path.len() > 1 {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", p.bold("Also on PATH (shadowed):"));
+        for g in &r.go_on_path[1..] {
+            let _ = writeln!(out, "  {}  {}", g.path.display(), p.dim(&go_summary(g)));
+        }
+    }
+    if !r.installations.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{}",
+            p.bold(&format!("Installations ({}):", r.installations.len()))
+        );
+        for i in &r.installations {
+            let mark = if i.healthy {
+                p.wrap("32", "ok")
+            } else {
+                p.wrap("31", "!!")
+            };
+            let version = i
+                .version
+                .as_ref()
+                .map_or("unknown".into(), ToString::to_string);
+            let archs = i
+                .archs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("+");
+            let on_path = if i.on_path { ", on PATH" } else { "" };
+            let _ = writeln!(
+                out,
+                "  {mark} {version:<10} {archs:<12} {} ({}{on_path})",
+                i.goroot.display(),
+                i.source.words()
+            );
+            for problem in &i.problems {
+                let _ = writeln!(out, "        {}", p.dim(problem));
+            }
+        }
+    }
+    let _ = writeln!(out);
+    if r.findings.is_empty() {
+        let _ = writeln!(out, "{}", p.wrap("32", "No problems found."));
+        return out;
+    }
+    let count = |s| r.findings.iter().filter(|f| f.severity == s).count();
+    let _ = writeln!(
+        out,
+        "{} {} error{}, {} warning{}, {} info",
+        p.bold("Findings:"),
+        count(Severity::Error),
+        plural(count(Severity::Error)),
+        count(Severity::Warning),
+        plural(count(Severity::Warning)),
+        count(Severity::Info)
+    );
+    for f in &r.findings {
+        let _ = writeln!(
+            out,
+            "  {} {} {}",
+            p.severity(f.severity),
+            p.bold(f.code),
+            f.message
+        );
+        let _ = writeln!(out, "          why: {}", f.why);
+        let _ = writeln!(out, "          fix: {}", f.fix);
+    }
+    out
+}
+
+fn active_lines(out: &mut String, p: Paint, a: &GoOnPath, r: &Report) {
+    let row = |out: &mut String, k: &str, v: String| {
+        let _ = writeln!(out, "  {} {v}", p.dim(&format!("{k:<9}")));
+    };
+    row(out, "why", a.why.clone());
+    for hop in a.chain.iter().skip(1) {
+        row(out, "  ->", hop.path.display().to_string());
+    }
+    // The chain's last hop is the real file, unless a directory on the way was a symlink.
+    let last = a.chain.last().map(|h| &h.path);
+    if let Some(real) = &a.real_path
+        && Some(real) != last
+    {
+        row(out, "real path", real.display().to_string());
+    }
+    row(out, "version", go_summary(a));
+    match (&a.goroot, a.goroot_source) {
+        (Some(root), Some(src)) => row(
+            out,
+            "GOROOT",
+            format!("{}: {}", root.display(), src.reason()),
+        ),
+        _ if a.format == Format::Script => row(
+            out,
+            "GOROOT",
+            format!("chosen at run time by {}", a.source.words()),
+        ),
+        _ => row(out, "GOROOT", "none can be derived".into()),
+    }
+    if let Some(t) = &r.gotoolchain {
+        let runs = match &t.provider {
+            Provider::Local => format!(
+                "runs the bundled {}",
+                t.local.as_deref().unwrap_or("toolchain")
+            ),
+            Provider::Path(p) => format!("switches to {} ({})", t.selected, p.display()),
+            Provider::ModuleCache(_) => format!("switches to {} (in the module cache)", t.selected),
+            Provider::Download => format!("switches to {} (to be downloaded)", t.selected),
+            Provider::Unavailable => format!("needs {}, which is not available", t.selected),
+        };
+        let from = match t.source {
+            crate::toolchain::SettingSource::Env => "the environment",
+            crate::toolchain::SettingSource::GoEnvFile => "the go env file",
+            crate::toolchain::SettingSource::GorootGoEnv => "$GOROOT/go.env",
+            crate::toolchain::SettingSource::Default => "default",
+        };
+        row(
+            out,
+            "toolchain",
+            format!("GOTOOLCHAIN={} ({from}): {runs} here", t.value),
+        );
+    }
+}
+
+fn go_summary(g: &GoOnPath) -> String {
+    let version = g.version.as_ref().map_or_else(
+        || {
+            if g.format == Format::Script {
+                "shim script".into()
+            } else {
+                "unknown version".into()
+            }
+        },
+        ToString::to_string,
+    );
+    let archs = g
+        .archs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("+");
+    let os = g.os.as_ref().map(ToString::to_string).unwrap_or_default();
+    let runs = match &g.runs {
+        Runs::Native => "native".to_string(),
+        Runs::Translated { by } => format!("under {by}"),
+        Runs::No { .. } => "cannot run here".to_string(),
+    };
+    let target = if archs.is_empty() {
+        String::new()
+    } else {
+        format!(" · {os}/{archs}")
+    };
+    format!("{version}{target} · {runs} · {}", g.source.words())
 }
 
 fn plural(n: usize) -> &'static str {

@@ -82,6 +82,13 @@ impl GoVersion {
         Some(s)
     }
 
+    /// Whether this is a language version (`go1.21`), which names no toolchain for Go 1.21+.
+    pub fn is_language(&self) -> bool {
+        self.release
+            .as_ref()
+            .is_some_and(|r| r.patch.is_none() && r.pre.is_none())
+    }
+
     /// The language version `goX.Y` this release belongs to.
     pub fn language(&self) -> Option<(u32, u32)> {
         self.release.as_ref().map(|r| (r.major, r.minor))

@@ -164,7 +164,7 @@ impl Serialize for Error {
 #[derive(Debug, Serialize)]
 pub struct Inspection {
     /// The path as given (not resolved), lossily printed when it is not UTF-8.
-    #[serde(serialize_with = "serialize_path")]
+    #[serde(serialize_with = "crate::serde_path")]
     pub path: PathBuf,
     /// The sniffed format (`unknown` when the file could not be opened).
     pub format: Format,
@@ -184,10 +184,6 @@ pub struct Inspection {
     pub size: Option<u64>,
     /// Why the file could not be (fully) inspected.
     pub error: Option<Error>,
-}
-
-fn serialize_path<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&path.display())
 }
 
 impl Inspection {

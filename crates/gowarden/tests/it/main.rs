@@ -4,6 +4,7 @@
 // Helpers unwrap freely: a panic in a test is a failure with a backtrace.
 #![allow(clippy::unwrap_used)]
 
+mod doctor;
 mod fuzz_regressions;
 mod inspect;
 mod util;

@@ -144,3 +144,147 @@ pub fn run(cmd: &mut Command) -> Run {
         stderr,
     }
 }
+
+/// A fake machine in a temp dir: a system root (`GOWARDEN_ROOT`), a home, a working directory,
+/// and an environment that contains nothing of the real one.
+pub struct Machine {
+    dir: Dir,
+    host: String,
+    path: std::cell::RefCell<Vec<std::ffi::OsString>>,
+    env: std::cell::RefCell<Vec<(String, std::ffi::OsString)>>,
+}
+
+impl Machine {
+    pub fn new(host: &str) -> Machine {
+        let dir = Dir::new();
+        for d in ["root", "home", "work"] {
+            std::fs::create_dir_all(dir.join(d)).unwrap();
+        }
+        Machine {
+            dir,
+            host: host.to_string(),
+            path: Default::default(),
+            env: Default::default(),
+        }
+    }
+
+    /// A path under the system root, for an absolute system path like `/opt/homebrew/bin`.
+    pub fn sys(&self, abs: &str) -> PathBuf {
+        self.dir.join("root").join(abs.trim_start_matches('/'))
+    }
+
+    pub fn home(&self, rel: &str) -> PathBuf {
+        self.dir.join("home").join(rel)
+    }
+
+    pub fn work(&self) -> PathBuf {
+        self.dir.join("work")
+    }
+
+    /// Strips the temp-dir prefix so output can be snapshotted.
+    pub fn redact(&self, text: &str) -> String {
+        text.replace(self.dir.path().to_str().unwrap(), "[machine]")
+    }
+
+    /// Installs a fixture Go tree (e.g. `go1.23.2-darwin-arm64`) at `dest` by hard links
+    /// (copies across filesystems), so symlink resolution ends inside the machine.
+    pub fn install(&self, fixture_name: &str, dest: &Path) -> PathBuf {
+        let src = fixture(&format!("{fixture_name}/go"));
+        copy_tree(&src, dest);
+        dest.to_path_buf()
+    }
+
+    pub fn link(&self, target: impl AsRef<Path>, link: &Path) {
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, link).unwrap();
+    }
+
+    /// Writes a file, replacing (never writing through) an existing one: installed trees are
+    /// hard links into the fixture cache, which must stay pristine.
+    pub fn write(&self, path: &Path, bytes: impl AsRef<[u8]>) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let _ = std::fs::remove_file(path);
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// Appends a PATH entry (created as a directory unless it is relative or empty).
+    pub fn path(&self, entry: impl AsRef<std::ffi::OsStr>) -> &Machine {
+        let entry = entry.as_ref().to_owned();
+        if Path::new(&entry).is_absolute()
+            && !Path::new(&entry).exists()
+            && std::fs::symlink_metadata(&entry).is_err()
+        {
+            std::fs::create_dir_all(&entry).unwrap();
+        }
+        self.path.borrow_mut().push(entry);
+        self
+    }
+
+    pub fn env(&self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> &Machine {
+        self.env
+            .borrow_mut()
+            .push((key.to_string(), value.as_ref().to_owned()));
+        self
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gowarden"));
+        let path = std::env::join_paths(self.path.borrow().iter()).unwrap();
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", path)
+            .env("HOME", self.home(""))
+            .env("GOWARDEN_ROOT", self.dir.join("root"))
+            .env("GOWARDEN_HOST", &self.host)
+            .current_dir(self.work());
+        for (k, v) in self.env.borrow().iter() {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// `gowarden doctor --json`, parsed, with its exit status.
+    pub fn doctor(&self) -> (serde_json::Value, i32) {
+        let out = run(&mut self.command(&["doctor", "--json"]));
+        (out.json(), out.status)
+    }
+
+    /// `gowarden doctor` text, redacted for snapshots.
+    pub fn doctor_text(&self) -> String {
+        let out = run(&mut self.command(&["doctor"]));
+        self.redact(&out.stdout)
+    }
+}
+
+fn copy_tree(src: &Path, dest: &Path) {
+    std::fs::create_dir_all(dest).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let to = dest.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to);
+        } else if std::fs::hard_link(entry.path(), &to).is_err() {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+}
+
+/// The codes of a doctor report's findings, in order.
+pub fn codes(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The finding with `code`, which must be present.
+pub fn finding<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} finding in {:#}", report["findings"]))
+}

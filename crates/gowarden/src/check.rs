@@ -1,0 +1,599 @@
+//! Findings: what is wrong, why it hurts, and the exact fix. Each has a stable `code` that the
+//! app, notifications and repairs key on.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::binary::{Format, Signature};
+use crate::context::Context;
+use crate::doctor::{GoOnPath, Runs};
+use crate::goroot::{EnvFile, GorootSource};
+use crate::install::{Installation, Source};
+use crate::path::Entry;
+use crate::platform::{Arch, Os};
+use crate::symlink::{self, Chain, End};
+use crate::toolchain::{Provider, Toolchain};
+
+/// How bad a finding is. Ordered worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Go is broken or about to be.
+    Error,
+    /// Works, but not as the user thinks, or fragile.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Stable identifier, e.g. `goroot-env-mismatch`.
+    pub code: &'static str,
+    /// How bad.
+    pub severity: Severity,
+    /// One sentence naming the paths and versions involved.
+    pub message: String,
+    /// What breaks for the user.
+    pub why: String,
+    /// The exact command to run, or what to do.
+    pub fix: String,
+    /// The paths involved.
+    #[serde(serialize_with = "serialize_paths")]
+    pub paths: Vec<PathBuf>,
+}
+
+fn serialize_paths<S: serde::Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(paths.iter().map(|p| p.display().to_string()))
+}
+
+/// What the checks look at.
+pub struct Facts<'a> {
+    /// The machine.
+    pub ctx: &'a Context,
+    /// The user's `go env -w` settings.
+    pub user_env: &'a EnvFile,
+    /// PATH entries.
+    pub entries: &'a [Entry],
+    /// Every `go` on PATH, active first.
+    pub go_on_path: &'a [GoOnPath],
+    /// Every installation.
+    pub installations: &'a [Installation],
+    /// Toolchain selection for the active `go`.
+    pub gotoolchain: Option<&'a Toolchain>,
+}
+
+fn finding(
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    why: &str,
+    fix: String,
+    paths: Vec<PathBuf>,
+) -> Finding {
+    Finding {
+        code,
+        severity,
+        message,
+        why: why.to_string(),
+        fix,
+        paths,
+    }
+}
+
+/// Runs every check.
+pub fn run(f: &Facts<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    path_checks(f, &mut out);
+    match f.go_on_path.first() {
+        None => out.push(no_go(f)),
+        Some(active) => {
+            active_checks(f, active, &mut out);
+            shadowing(f, active, &mut out);
+        }
+    }
+    env_arch(f, &mut out);
+    if let Some(t) = f.gotoolchain {
+        toolchain_checks(t, &mut out);
+    }
+    out
+}
+
+fn no_go(f: &Facts<'_>) -> Finding {
+    let best = best_installation(f.installations, None);
+    let fix = match (best, &f.ctx.host().os) {
+        (Some(i), _) => format!(
+            "export PATH=\"{}:$PATH\"   (add it to your shell startup file)",
+            i.goroot.join("bin").display()
+        ),
+        (None, Os::Darwin) => "brew install go   (or the installer from https://go.dev/dl)".into(),
+        (None, _) => {
+            "install Go from https://go.dev/dl (or your distribution's golang package)".into()
+        }
+    };
+    let message = match best {
+        Some(i) => format!(
+            "no `go` on PATH, although {} is installed at {}",
+            i.version.as_ref().map_or("Go".into(), ToString::to_string),
+            i.goroot.display()
+        ),
+        None => "no `go` on PATH, and no Go installation was found".into(),
+    };
+    finding(
+        "no-go-on-path",
+        Severity::Error,
+        message,
+        "typing `go` fails with \"command not found\", and so does every tool that runs it",
+        fix,
+        best.map(|i| vec![i.goroot.clone()]).unwrap_or_default(),
+    )
+}
+
+/// A healthy installation to point users at, preferring `version` and native ones.
+fn best_installation<'a>(
+    installs: &'a [Installation],
+    version: Option<&crate::version::GoVersion>,
+) -> Option<&'a Installation> {
+    installs
+        .iter()
+        .filter(|i| i.healthy && i.source != Source::ToolchainCache)
+        .max_by(|a, b| {
+            let same = |i: &Installation| version.is_some_and(|v| i.version.as_ref() == Some(v));
+            (same(a), &a.version).cmp(&(same(b), &b.version))
+        })
+}
+
+fn path_checks(f: &Facts<'_>, out: &mut Vec<Finding>) {
+    let active_index = f.go_on_path.first().map(|g| g.path_index);
+    for e in f.entries {
+        if e.relative {
+            let what = if e.raw.is_empty() {
+                "an empty entry (the current directory)".to_string()
+            } else {
+                format!("the relative entry {:?}", e.raw)
+            };
+            out.push(finding(
+                "relative-path-entry",
+                Severity::Warning,
+                format!("PATH entry {} is {what}", e.index + 1),
+                "which `go` runs then depends on the directory you are in: a `go` in any project you cd into can take over",
+                format!("remove {:?} from PATH in your shell startup file", e.raw),
+                vec![e.dir.clone()],
+            ));
+        }
+        if e.writable_by_others && active_index.is_none_or(|a| e.index <= a) {
+            out.push(finding(
+                "writable-path-dir",
+                Severity::Warning,
+                format!("PATH entry {} ({}) is writable by other users, and comes before or holds the active go", e.index + 1, e.dir.display()),
+                "another user (or a process running as one) can drop a `go` there that runs instead of yours",
+                format!("chmod go-w {}", shell_quote(&e.dir)),
+                vec![e.dir.clone()],
+            ));
+        }
+        if e.kind == crate::path::EntryKind::Dangling || e.kind == crate::path::EntryKind::Loop {
+            let code = if e.kind == crate::path::EntryKind::Loop {
+                "symlink-loop"
+            } else {
+                "dangling-symlink"
+            };
+            out.push(finding(
+                code,
+                Severity::Error,
+                format!(
+                    "PATH entry {} ({}) is a symlink to {}, which {}",
+                    e.index + 1,
+                    e.dir.display(),
+                    e.symlink.as_deref().unwrap_or(Path::new("?")).display(),
+                    if code == "symlink-loop" { "loops back on itself" } else { "does not exist" }
+                ),
+                "the directory it stood for is gone, so whatever it provided (often a `go`) silently falls through to later PATH entries",
+                format!("rm {}   (or point it at the directory that replaced it)", shell_quote(&e.dir)),
+                vec![e.dir.clone()],
+            ));
+        }
+        if let Some(chain) = &e.broken_go {
+            out.push(broken_chain(f, chain));
+        }
+    }
+}
+
+fn broken_chain(f: &Facts<'_>, chain: &Chain) -> Finding {
+    let start = chain
+        .hops
+        .first()
+        .map(|h| h.path.clone())
+        .unwrap_or_default();
+    let link = chain
+        .broken_link()
+        .map(|h| h.path.clone())
+        .unwrap_or_else(|| start.clone());
+    let last = chain
+        .hops
+        .last()
+        .map(|h| h.path.clone())
+        .unwrap_or_default();
+    let is_loop = chain.end == End::Loop;
+    let via = if link == start {
+        String::new()
+    } else {
+        format!(" (via {})", link.display())
+    };
+    let message = if is_loop {
+        format!("{}{via} is a symlink loop", start.display())
+    } else {
+        format!(
+            "{}{via} points to {}, which does not exist",
+            start.display(),
+            last.display()
+        )
+    };
+    let fix = relink_fix(f, &start);
+    let paths = chain.hops.iter().map(|h| h.path.clone()).collect();
+    finding(
+        if is_loop {
+            "symlink-loop"
+        } else {
+            "dangling-symlink"
+        },
+        Severity::Error,
+        message,
+        if is_loop {
+            "the shell cannot run it and moves on to the next `go` on PATH, or fails with \"too many levels of symbolic links\""
+        } else {
+            "the Go it pointed to was removed (a `brew upgrade` or `brew cleanup` does this); the shell skips it and runs the next `go` on PATH, or none"
+        },
+        fix,
+        paths,
+    )
+}
+
+/// How to make a broken `go` link whole again: Homebrew's own command for its links, else
+/// a link to the best healthy installation, else removal.
+fn relink_fix(f: &Facts<'_>, link: &Path) -> String {
+    let brew = ["/opt/homebrew", "/usr/local", "/home/linuxbrew/.linuxbrew"]
+        .iter()
+        .any(|p| {
+            link.starts_with(f.ctx.system(p).join("bin")) && f.ctx.system(p).join("Cellar").is_dir()
+        });
+    if brew {
+        return "brew reinstall go   (relinks bin/go to the installed version)".into();
+    }
+    match best_installation(f.installations, None) {
+        Some(i) => format!(
+            "ln -sfn {} {}",
+            shell_quote(&i.goroot.join("bin/go")),
+            shell_quote(link)
+        ),
+        None => format!("rm {}", shell_quote(link)),
+    }
+}
+
+fn active_checks(f: &Facts<'_>, g: &GoOnPath, out: &mut Vec<Finding>) {
+    let host = f.ctx.host();
+    let path = g.path.clone();
+    let real = g.real_path.clone().unwrap_or_else(|| path.clone());
+    let version = g
+        .version
+        .as_ref()
+        .map_or("an unknown version".into(), ToString::to_string);
+    match &g.runs {
+        Runs::No { reason } => out.push(finding(
+            "foreign-binary",
+            Severity::Error,
+            format!("the active go ({}) cannot run on this {} machine: {reason}", path.display(), host.name()),
+            "every `go` command fails with \"exec format error\" or \"bad CPU type in executable\"",
+            install_native_fix(host),
+            vec![path.clone(), real.clone()],
+        )),
+        Runs::Translated { by } if host.os == Os::Darwin => out.push(finding(
+            "rosetta-go",
+            Severity::Warning,
+            format!("the active go ({}, {version}) is an Intel (amd64) build running under {by} on this Apple Silicon Mac", path.display()),
+            "it builds amd64 binaries by default (GOARCH follows the go binary), runs slower, and cgo links against the wrong architecture",
+            install_native_fix(host),
+            vec![path.clone(), real.clone()],
+        )),
+        Runs::Translated { by } => out.push(finding(
+            "emulated-go",
+            Severity::Warning,
+            format!("the active go ({}, {version}) is built for {} and runs under {by} on this {} machine", path.display(), g.archs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "), host.name()),
+            "everything it does is emulated (many times slower), and it builds for its own architecture by default",
+            install_native_fix(host),
+            vec![path.clone(), real.clone()],
+        )),
+        _ => {}
+    }
+    if host.os == Os::Darwin && host.arch == Arch::Arm64 && g.archs.contains(&Arch::Arm64) {
+        match g.signature {
+            Some(Signature::None) | Some(Signature::Invalid) => out.push(finding(
+                "unsigned-arm64",
+                Severity::Error,
+                format!(
+                    "the active go ({}) is an arm64 binary {}",
+                    real.display(),
+                    if g.signature == Some(Signature::None) {
+                        "without a code signature"
+                    } else {
+                        "with a damaged code signature"
+                    }
+                ),
+                "macOS on Apple Silicon kills unsigned arm64 programs at launch (\"Killed: 9\")",
+                format!(
+                    "codesign -s - --force {}   (ad hoc signature), or reinstall Go",
+                    shell_quote(&real)
+                ),
+                vec![real.clone()],
+            )),
+            _ => {}
+        }
+    }
+    if let Some(q) = &g.quarantine {
+        out.push(finding(
+            "quarantined",
+            Severity::Warning,
+            format!("the active go ({}) is quarantined as a download from {}", real.display(), q.agent.as_deref().unwrap_or("an unknown app")),
+            "Gatekeeper may block it or ask before it runs, which fails in terminals and editors without a prompt",
+            format!("xattr -d com.apple.quarantine {}", shell_quote(&real)),
+            vec![real.clone()],
+        ));
+    }
+    if g.format == Format::Script {
+        return; // a shim: the Go it runs is chosen by its version manager at run time
+    }
+    goroot_checks(f, g, out);
+}
+
+fn install_native_fix(host: &crate::context::Host) -> String {
+    match (&host.os, &host.arch) {
+        (Os::Darwin, Arch::Arm64) => "install the arm64 Go: `brew install go` from a native terminal (Homebrew in /opt/homebrew), or the darwin-arm64 installer from https://go.dev/dl; then remove the Intel one from PATH".into(),
+        (os, arch) => format!("install the {os}-{arch} build of Go from https://go.dev/dl and put it first on PATH"),
+    }
+}
+
+fn goroot_checks(f: &Facts<'_>, g: &GoOnPath, out: &mut Vec<Finding>) {
+    let version = g.version.as_ref();
+    let (Some(root), Some(info), Some(source)) = (&g.goroot, &g.goroot_info, g.goroot_source)
+    else {
+        let same = best_installation(f.installations, version);
+        out.push(finding(
+            "goroot-not-found",
+            Severity::Error,
+            format!(
+                "no GOROOT can be derived for {}: there is no pkg/tool two or three levels above it, and GOROOT is not set",
+                g.path.display()
+            ),
+            "the go binary was copied out of its Go tree; every command fails with \"go: cannot find GOROOT directory\"",
+            match same {
+                Some(i) => format!("ln -sfn {} {}   (a symlink, not a copy)", shell_quote(&i.goroot.join("bin/go")), shell_quote(&g.path)),
+                None => format!("rm {} and install Go properly (https://go.dev/dl)", shell_quote(&g.path)),
+            },
+            vec![g.path.clone()],
+        ));
+        return;
+    };
+    let overridden = matches!(source, GorootSource::Env | GorootSource::GoEnvFile);
+    let unset = match source {
+        GorootSource::GoEnvFile => "go env -u GOROOT".to_string(),
+        _ => "unset GOROOT   (and delete the `export GOROOT=...` line from your shell startup file; go finds its own GOROOT)".to_string(),
+    };
+    let where_set = if source == GorootSource::Env {
+        "in the environment"
+    } else {
+        "in the go env file"
+    };
+    if overridden {
+        if let Ok(meta) = std::fs::symlink_metadata(root)
+            && meta.file_type().is_symlink()
+        {
+            let chain = symlink::resolve(root);
+            if matches!(chain.end, End::Dangling | End::Loop) {
+                out.push(broken_chain(f, &chain));
+            }
+        }
+        if !info.exists || !info.is_goroot {
+            out.push(finding(
+                "goroot-env-invalid",
+                Severity::Error,
+                format!(
+                    "GOROOT={} (set {where_set}) {}",
+                    root.display(),
+                    if info.exists { "is not a Go root: it has no pkg/tool" } else { "does not exist" }
+                ),
+                "every go command fails with \"go: cannot find GOROOT directory\" (or cannot find its compiler)",
+                unset.clone(),
+                vec![root.clone()],
+            ));
+            return;
+        }
+        if let (Some(bin), Some(rootv)) = (version, &info.version)
+            && bin != rootv
+        {
+            out.push(finding(
+                "goroot-env-mismatch",
+                Severity::Error,
+                format!("GOROOT={} (set {where_set}) is {rootv}, but the go on PATH ({}) is {bin}", root.display(), g.path.display()),
+                &format!("builds fail with: compile: version \"{rootv}\" does not match go tool version \"{bin}\""),
+                unset.clone(),
+                vec![root.clone(), g.path.clone()],
+            ));
+        }
+    } else if let (Some(bin), Some(rootv)) = (version, &info.version)
+        && bin != rootv
+    {
+        out.push(finding(
+            "version-mismatch",
+            Severity::Error,
+            format!("{} is {bin} but its GOROOT {} says VERSION {rootv}", g.real_path.as_deref().unwrap_or(&g.path).display(), root.display()),
+            &format!("the tree is half-upgraded: builds fail with compile: version \"{rootv}\" does not match go tool version \"{bin}\""),
+            reinstall_fix(g.source),
+            vec![g.real_path.clone().unwrap_or_else(|| g.path.clone()), root.clone()],
+        ));
+    }
+    if info.is_goroot
+        && !info.tool_dir_exists
+        && let Some(tools) = &info.tool_dir
+    {
+        out.push(finding(
+            "goroot-incomplete",
+            Severity::Error,
+            format!(
+                "GOROOT {} has no {} for the active go ({})",
+                root.display(),
+                tools.strip_prefix(root).unwrap_or(tools).display(),
+                g.path.display()
+            ),
+            "go cannot find its compiler and linker: builds fail with \"go: no such tool\"",
+            if overridden {
+                unset
+            } else {
+                reinstall_fix(g.source)
+            },
+            vec![root.clone()],
+        ));
+    }
+}
+
+fn reinstall_fix(source: Source) -> String {
+    match source {
+        Source::Homebrew => "brew reinstall go".into(),
+        Source::Official => {
+            "reinstall from the installer at https://go.dev/dl (it replaces /usr/local/go)".into()
+        }
+        Source::Sdk => "rm -rf the sdk directory and run `goX.Y.Z download` again".into(),
+        Source::Goenv => "goenv uninstall <version> && goenv install <version>".into(),
+        Source::Asdf => "asdf uninstall golang <version> && asdf install golang <version>".into(),
+        Source::Mise => "mise uninstall go@<version> && mise install go@<version>".into(),
+        Source::Gvm => "gvm uninstall <version> && gvm install <version>".into(),
+        Source::ToolchainCache => {
+            "go clean -modcache   (go downloads the toolchain again when needed)".into()
+        }
+        Source::Distro => "reinstall your distribution's golang package".into(),
+        Source::Unknown => "reinstall Go from https://go.dev/dl".into(),
+    }
+}
+
+fn shadowing(f: &Facts<'_>, active: &GoOnPath, out: &mut Vec<Finding>) {
+    // Distinct binaries: two links to one `go` are one install.
+    let key = |g: &GoOnPath| g.real_path.clone().unwrap_or_else(|| g.path.clone());
+    let winner = key(active);
+    let mut shadowed: Vec<&GoOnPath> = Vec::new();
+    for g in &f.go_on_path[1..] {
+        let k = key(g);
+        if k != winner && !shadowed.iter().any(|s| key(s) == k) {
+            shadowed.push(g);
+        }
+    }
+    if shadowed.is_empty() {
+        return;
+    }
+    let describe = |g: &GoOnPath| {
+        format!(
+            "{} ({}, {})",
+            g.path.display(),
+            g.version
+                .as_ref()
+                .map_or("unknown version".into(), ToString::to_string),
+            g.source.words()
+        )
+    };
+    out.push(finding(
+        "shadowed-go",
+        Severity::Warning,
+        format!(
+            "{} Go installs are on PATH: {} wins over {}",
+            shadowed.len() + 1,
+            describe(active),
+            shadowed.iter().map(|g| describe(g)).collect::<Vec<_>>().join(", ")
+        ),
+        "which Go you get depends on PATH order, which differs between shells, editors and the app launcher; upgrades of the shadowed one change nothing",
+        "keep one: remove the others' directories from PATH, or uninstall them".into(),
+        std::iter::once(active.path.clone()).chain(shadowed.iter().map(|g| g.path.clone())).collect(),
+    ));
+}
+
+fn env_arch(f: &Facts<'_>, out: &mut Vec<Finding>) {
+    let host = f.ctx.host();
+    for (var, host_value) in [
+        ("GOARCH", host.arch.to_string()),
+        ("GOOS", host.os.to_string()),
+    ] {
+        let (value, from_file) = match f.ctx.var_str(var) {
+            Some(v) => (v, false),
+            None => match f.user_env.get(var) {
+                Some(v) => (v.to_string(), true),
+                None => continue,
+            },
+        };
+        if value != host_value {
+            out.push(finding(
+                "goarch-env-foreign",
+                Severity::Warning,
+                format!("{var}={value} is set {} but this machine is {}", if from_file { "in the go env file" } else { "in the environment" }, host.name()),
+                "every `go build` cross-compiles: binaries it makes do not run here, and `go run`/`go test` fail with \"exec format error\"",
+                if from_file { format!("go env -u {var}") } else { format!("unset {var}   (and remove it from your shell startup file)") },
+                Vec::new(),
+            ));
+        }
+    }
+}
+
+fn toolchain_checks(t: &Toolchain, out: &mut Vec<Finding>) {
+    if let Some(err) = &t.error {
+        out.push(finding(
+            "gotoolchain-invalid",
+            Severity::Error,
+            err.clone(),
+            "every go command refuses to run until GOTOOLCHAIN is fixed",
+            "unset GOTOOLCHAIN, or set it to local, auto, or a version like go1.23.4".into(),
+            t.module_file.iter().cloned().collect(),
+        ));
+        return;
+    }
+    if !t.switches() {
+        return;
+    }
+    let (where_, severity) = match &t.provider {
+        Provider::Path(p) => (format!("found on PATH at {}", p.display()), Severity::Info),
+        Provider::ModuleCache(p) => (
+            format!("already in the module cache at {}", p.display()),
+            Severity::Info,
+        ),
+        Provider::Download => (
+            "not downloaded yet: the next go command downloads it".into(),
+            Severity::Info,
+        ),
+        Provider::Unavailable => (
+            "not on PATH, and GOTOOLCHAIN forbids downloads: go commands here fail".into(),
+            Severity::Warning,
+        ),
+        Provider::Local => (String::new(), Severity::Info),
+    };
+    out.push(finding(
+        "gotoolchain-switch",
+        severity,
+        format!(
+            "here, `go` runs {} instead of its bundled {}: {}; {where_}",
+            t.selected,
+            t.local.as_deref().unwrap_or("toolchain"),
+            t.reason
+        ),
+        "`go version` and builds use the switched toolchain, so what gowarden reports for the go on PATH is not what compiles this module",
+        "nothing to do if intended; to stay on the bundled toolchain, set GOTOOLCHAIN=local".into(),
+        t.module_file.iter().cloned().collect(),
+    ));
+}
+
+/// Quotes a path for a POSIX shell when it needs it.
+fn shell_quote(p: &Path) -> String {
+    let s = p.display().to_string();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+@:,=".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

@@ -1,0 +1,315 @@
+//! The one seam to the outside: environment variables, where well-known system locations are
+//! rooted, which host to judge for, the working directory, and who we are.
+//!
+//! Scans read the machine only through a [`Context`], so tests (and "preview another machine")
+//! build one over a temp dir instead of touching the real PATH, HOME or `/usr/local`.
+//!
+//! - `GOWARDEN_HOST=<goos>/<goarch>` judges as if on that host (e.g. `darwin/arm64`).
+//! - `GOWARDEN_ROOT=<dir>` roots every well-known system location (`/usr/local`, `/opt/homebrew`,
+//!   `/usr/lib`, `/etc/paths.d`, `/Library/...`) under `<dir>`. PATH entries are taken as given.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::platform::{Arch, Os};
+
+/// The OS and architecture a scan judges binaries against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Host {
+    /// `GOOS` of the host.
+    pub os: Os,
+    /// `GOARCH` of the host.
+    pub arch: Arch,
+}
+
+impl Host {
+    /// The machine this process was built for.
+    pub fn current() -> Host {
+        let arch = match std::env::consts::ARCH {
+            "x86_64" => Arch::Amd64,
+            "aarch64" => Arch::Arm64,
+            "x86" => Arch::I386,
+            "arm" => Arch::Arm,
+            other => Arch::Other(other.to_string()),
+        };
+        let os = match std::env::consts::OS {
+            "macos" => Os::Darwin,
+            other => other.parse().unwrap_or(Os::Linux),
+        };
+        Host { os, arch }
+    }
+
+    /// `darwin/arm64`.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.os, self.arch)
+    }
+}
+
+impl std::str::FromStr for Host {
+    type Err = ContextError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || ContextError::BadHost(s.to_string());
+        let (os, arch) = s.split_once('/').ok_or_else(bad)?;
+        if os.is_empty() || arch.is_empty() || arch.contains('/') {
+            return Err(bad());
+        }
+        Ok(Host {
+            os: os.parse().map_err(|_| bad())?,
+            arch: arch.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+/// A context that could not be built from the process environment.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    /// `GOWARDEN_HOST` is not `<goos>/<goarch>`.
+    #[error("GOWARDEN_HOST={0:?} is not of the form <goos>/<goarch> (for example darwin/arm64)")]
+    BadHost(String),
+    /// The working directory is gone or unreadable.
+    #[error("cannot read the current directory: {0}; cd into an existing directory and retry")]
+    Cwd(std::io::Error),
+}
+
+/// Everything a scan may know about the machine it runs on.
+#[derive(Debug, Clone)]
+pub struct Context {
+    vars: BTreeMap<OsString, OsString>,
+    root: PathBuf,
+    host: Host,
+    cwd: PathBuf,
+    uid: u32,
+    gid: u32,
+}
+
+impl Context {
+    /// The real process: its environment, working directory and user, honouring
+    /// `GOWARDEN_HOST` and `GOWARDEN_ROOT`.
+    pub fn from_process() -> Result<Context, ContextError> {
+        let vars: BTreeMap<_, _> = std::env::vars_os().collect();
+        let host = match vars.get(OsStr::new("GOWARDEN_HOST")) {
+            Some(h) => h.to_string_lossy().parse()?,
+            None => Host::current(),
+        };
+        let root = vars
+            .get(OsStr::new("GOWARDEN_ROOT"))
+            .map_or_else(|| PathBuf::from("/"), PathBuf::from);
+        let cwd = std::env::current_dir().map_err(ContextError::Cwd)?;
+        let (uid, gid) = ids();
+        Ok(Context {
+            vars,
+            root,
+            host,
+            cwd,
+            uid,
+            gid,
+        })
+    }
+
+    /// A context over explicit parts, for tests and for previewing another machine.
+    pub fn new(
+        vars: impl IntoIterator<Item = (OsString, OsString)>,
+        root: PathBuf,
+        host: Host,
+        cwd: PathBuf,
+    ) -> Context {
+        let (uid, gid) = ids();
+        Context {
+            vars: vars.into_iter().collect(),
+            root,
+            host,
+            cwd,
+            uid,
+            gid,
+        }
+    }
+
+    /// An environment variable, `None` when unset or empty (as Go treats empty).
+    pub fn var(&self, name: &str) -> Option<&OsStr> {
+        self.vars
+            .get(OsStr::new(name))
+            .map(OsString::as_os_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// An environment variable as text (lossy), `None` when unset or empty.
+    pub fn var_str(&self, name: &str) -> Option<String> {
+        self.var(name).map(|v| v.to_string_lossy().into_owned())
+    }
+
+    /// A well-known absolute system location (`/usr/local/go`), under `GOWARDEN_ROOT` if set.
+    pub fn system(&self, abs: &str) -> PathBuf {
+        self.root.join(abs.trim_start_matches('/'))
+    }
+
+    /// The `GOWARDEN_ROOT` (or `/`).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The host binaries are judged against.
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// The working directory, where `go.mod`/`go.work` lookups start.
+    pub fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
+    /// `$HOME`, when set.
+    pub fn home(&self) -> Option<PathBuf> {
+        self.var("HOME").map(PathBuf::from)
+    }
+
+    /// `$HOME/<rel>`, when HOME is set.
+    pub fn in_home(&self, rel: &str) -> Option<PathBuf> {
+        self.home().map(|h| h.join(rel))
+    }
+
+    /// The user id and primary group id of whoever the scan is for.
+    pub fn user(&self) -> (u32, u32) {
+        (self.uid, self.gid)
+    }
+
+    /// Go's `os.UserConfigDir()`: `~/Library/Application Support` on macOS,
+    /// `$XDG_CONFIG_HOME` (if absolute) or `~/.config` elsewhere.
+    pub fn user_config_dir(&self) -> Option<PathBuf> {
+        if self.host.os == Os::Darwin {
+            return self.in_home("Library/Application Support");
+        }
+        match self.var("XDG_CONFIG_HOME").map(PathBuf::from) {
+            Some(p) if p.is_absolute() => Some(p),
+            _ => self.in_home(".config"),
+        }
+    }
+
+    /// The user's `go env -w` file: `$GOENV`, unless `off`; else `<config dir>/go/env`.
+    pub fn go_env_file(&self) -> Option<PathBuf> {
+        match self.var("GOENV") {
+            Some(v) if v == "off" => None,
+            Some(v) => Some(PathBuf::from(v)),
+            None => self.user_config_dir().map(|d| d.join("go/env")),
+        }
+    }
+
+    /// The PATH entries, in order, as given (empty entries kept: they mean ".").
+    pub fn path_entries(&self) -> Vec<OsString> {
+        match self.vars.get(OsStr::new("PATH")) {
+            Some(p) => split_path(p),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// Splits a PATH value on `:`, keeping empty entries.
+pub fn split_path(value: &OsStr) -> Vec<OsString> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::{OsStrExt, OsStringExt};
+        value
+            .as_bytes()
+            .split(|&b| b == b':')
+            .map(|e| OsString::from_vec(e.to_vec()))
+            .collect()
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::split_paths(value)
+            .map(PathBuf::into_os_string)
+            .collect()
+    }
+}
+
+#[cfg(unix)]
+fn ids() -> (u32, u32) {
+    // SAFETY: getuid and getgid cannot fail and touch no memory of ours.
+    unsafe { (libc::getuid(), libc::getgid()) }
+}
+
+#[cfg(not(unix))]
+fn ids() -> (u32, u32) {
+    (0, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(vars: &[(&str, &str)], host: &str) -> Context {
+        Context::new(
+            vars.iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
+            PathBuf::from("/fake"),
+            host.parse().unwrap(),
+            PathBuf::from("/work"),
+        )
+    }
+
+    #[test]
+    fn host_names_parse_strictly() {
+        assert_eq!(
+            "darwin/arm64".parse::<Host>().unwrap().name(),
+            "darwin/arm64"
+        );
+        for bad in ["", "darwin", "/arm64", "darwin/", "a/b/c"] {
+            assert!(bad.parse::<Host>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn system_locations_are_rooted() {
+        assert_eq!(
+            ctx(&[], "linux/amd64").system("/usr/local/go"),
+            PathBuf::from("/fake/usr/local/go")
+        );
+    }
+
+    #[test]
+    fn go_env_file_follows_go_rules() {
+        let mac = ctx(&[("HOME", "/Users/me")], "darwin/arm64");
+        assert_eq!(
+            mac.go_env_file().unwrap(),
+            PathBuf::from("/Users/me/Library/Application Support/go/env")
+        );
+        let linux = ctx(
+            &[("HOME", "/home/me"), ("XDG_CONFIG_HOME", "relative")],
+            "linux/amd64",
+        );
+        assert_eq!(
+            linux.go_env_file().unwrap(),
+            PathBuf::from("/home/me/.config/go/env")
+        );
+        let xdg = ctx(
+            &[("HOME", "/home/me"), ("XDG_CONFIG_HOME", "/cfg")],
+            "linux/amd64",
+        );
+        assert_eq!(xdg.go_env_file().unwrap(), PathBuf::from("/cfg/go/env"));
+        assert_eq!(
+            ctx(&[("GOENV", "off"), ("HOME", "/h")], "linux/amd64").go_env_file(),
+            None
+        );
+        assert_eq!(
+            ctx(&[("GOENV", "/x/env")], "linux/amd64")
+                .go_env_file()
+                .unwrap(),
+            PathBuf::from("/x/env")
+        );
+    }
+
+    #[test]
+    fn path_keeps_empty_entries() {
+        let c = ctx(&[("PATH", "/a::/b:")], "linux/amd64");
+        assert_eq!(c.path_entries(), ["/a", "", "/b", ""].map(OsString::from));
+        assert!(
+            ctx(&[("GOROOT", "")], "linux/amd64")
+                .var("GOROOT")
+                .is_none(),
+            "empty is unset"
+        );
+    }
+}

@@ -1,0 +1,398 @@
+//! `gowarden doctor`: one scan of the machine — which `go` runs, why that one, is it healthy,
+//! and what else is installed — and the findings that follow. Everything else (the menu-bar
+//! app, drift notifications, repairs) is a view of this [`Report`].
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::binary::{self, Format, Quarantine, Signature};
+use crate::check::{self, Finding, Severity};
+use crate::context::{Context, Host};
+use crate::goroot::{self, EnvFile, Goroot, GorootSource};
+use crate::install::{self, Installation, Source};
+use crate::path::{self, Entry};
+use crate::platform::{Arch, Os};
+use crate::symlink::{self, Hop};
+use crate::toolchain::{self, Toolchain};
+use crate::version::GoVersion;
+
+/// Version of the JSON document's shape; bumped only for incompatible changes.
+pub const SCHEMA: u32 = 1;
+
+/// Whether a binary can run on the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "how")]
+pub enum Runs {
+    /// A slice matches the host.
+    Native,
+    /// Only under a translator (Rosetta 2, qemu-user through binfmt_misc).
+    Translated {
+        /// The translator.
+        by: String,
+    },
+    /// Not at all.
+    No {
+        /// Why not.
+        reason: String,
+    },
+}
+
+/// A `go` found on PATH.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoOnPath {
+    /// The path as the shell runs it: PATH entry + `go`.
+    #[serde(serialize_with = "crate::serde_path")]
+    pub path: PathBuf,
+    /// Which PATH entry, from 0.
+    pub path_index: usize,
+    /// The symlink chain from `path` to the real file, hop by hop.
+    pub chain: Vec<Hop>,
+    /// The real file.
+    #[serde(serialize_with = "crate::serde_opt_path")]
+    pub real_path: Option<PathBuf>,
+    /// `macho`, `fat`, `elf`, `script`, `unknown`.
+    pub format: Format,
+    /// Go version from its build info.
+    pub version: Option<GoVersion>,
+    /// Target OS of its slices.
+    pub os: Option<Os>,
+    /// Architectures it contains.
+    pub archs: Vec<Arch>,
+    /// Code signature of the slice the host runs (Mach-O).
+    pub signature: Option<Signature>,
+    /// `com.apple.quarantine`, parsed.
+    pub quarantine: Option<Quarantine>,
+    /// For scripts (version-manager shims), the interpreter.
+    pub interpreter: Option<String>,
+    /// Whether and how it runs here.
+    pub runs: Runs,
+    /// The GOROOT it uses.
+    #[serde(serialize_with = "crate::serde_opt_path")]
+    pub goroot: Option<PathBuf>,
+    /// Which rule gave that GOROOT.
+    pub goroot_source: Option<GorootSource>,
+    /// What that GOROOT holds.
+    pub goroot_info: Option<Goroot>,
+    /// The Go tree the binary itself sits in (its GOROOT were nothing overridden).
+    #[serde(serialize_with = "crate::serde_opt_path")]
+    pub home_goroot: Option<PathBuf>,
+    /// Who installed it (by where its GOROOT, or the shim, lives).
+    pub source: Source,
+    /// Why this `go` is where it is in the lookup, in a sentence.
+    pub why: String,
+    /// The inspection failed; why.
+    pub error: Option<String>,
+}
+
+/// The doctor's whole answer: the `gowarden doctor --json` contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Shape version ([`SCHEMA`]).
+    pub schema: u32,
+    /// The host judged for.
+    pub host: Host,
+    /// Which environment was read: `process` (login-shell capture comes with issue 4).
+    pub environment: &'static str,
+    /// The `go` that runs when the user types `go`.
+    pub active: Option<GoOnPath>,
+    /// Every `go` on PATH, in PATH order (the active one first).
+    pub go_on_path: Vec<GoOnPath>,
+    /// Every PATH entry.
+    pub path: Vec<Entry>,
+    /// Every Go installation found.
+    pub installations: Vec<Installation>,
+    /// Toolchain selection for the working directory, for the active `go`.
+    pub gotoolchain: Option<Toolchain>,
+    /// The user's `go env -w` file.
+    #[serde(serialize_with = "crate::serde_opt_path")]
+    pub go_env_file: Option<PathBuf>,
+    /// What is wrong, errors first.
+    pub findings: Vec<Finding>,
+    /// `ok`, `warning` or `broken`, from the worst finding.
+    pub status: &'static str,
+}
+
+impl Report {
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// Scans the machine described by `ctx`.
+pub fn scan(ctx: &Context) -> Report {
+    let go_env_file = ctx.go_env_file();
+    let user_env = go_env_file
+        .as_deref()
+        .map(EnvFile::read)
+        .unwrap_or_default();
+    let entries = path::scan(ctx);
+
+    let mut seen_dirs = HashSet::new();
+    let go_on_path: Vec<GoOnPath> = entries
+        .iter()
+        .filter(|e| e.has_go)
+        .filter(|e| seen_dirs.insert(fs::canonicalize(&e.dir).unwrap_or_else(|_| e.dir.clone())))
+        .map(|e| go_on_path_entry(ctx, &user_env, e, entries.len()))
+        .collect();
+
+    let mut installations = install::discover(ctx, &user_env);
+    for g in &go_on_path {
+        // The tree the binary belongs to, even when GOROOT overrides it (that override is
+        // judged by the findings, not listed as an install).
+        let Some(root) = &g.home_goroot else { continue };
+        let canon = fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+        match installations
+            .iter_mut()
+            .find(|i| fs::canonicalize(&i.goroot).unwrap_or_else(|_| i.goroot.clone()) == canon)
+        {
+            Some(i) => i.on_path = true,
+            None => {
+                let mut i = install::read(root, g.source);
+                i.on_path = true;
+                installations.push(i);
+            }
+        }
+    }
+
+    let active = go_on_path.first().cloned();
+    let gotoolchain = active
+        .as_ref()
+        .filter(|a| a.format != Format::Script)
+        .map(|a| {
+            let goroot_env = a
+                .goroot_info
+                .as_ref()
+                .map(|g| g.go_env.clone())
+                .unwrap_or_default();
+            let os = a.os.clone().unwrap_or_else(|| ctx.host().os.clone());
+            let arch = a
+                .archs
+                .first()
+                .cloned()
+                .unwrap_or_else(|| ctx.host().arch.clone());
+            toolchain::select(
+                ctx,
+                &user_env,
+                &goroot_env,
+                a.version.as_ref(),
+                (&os, &arch),
+            )
+        });
+
+    let mut findings = check::run(&check::Facts {
+        ctx,
+        user_env: &user_env,
+        entries: &entries,
+        go_on_path: &go_on_path,
+        installations: &installations,
+        gotoolchain: gotoolchain.as_ref(),
+    });
+    findings.sort_by_key(|f| f.severity);
+    let status = match findings.iter().map(|f| f.severity).min() {
+        Some(Severity::Error) => "broken",
+        Some(Severity::Warning) => "warning",
+        _ => "ok",
+    };
+    Report {
+        schema: SCHEMA,
+        host: ctx.host().clone(),
+        environment: "process",
+        active,
+        go_on_path,
+        path: entries,
+        installations,
+        gotoolchain,
+        go_env_file,
+        findings,
+        status,
+    }
+}
+
+fn go_on_path_entry(ctx: &Context, user_env: &EnvFile, entry: &Entry, path_len: usize) -> GoOnPath {
+    let invoked = entry.dir.join("go");
+    let chain = symlink::resolve(&invoked);
+    let inspection = binary::inspect(&invoked);
+    let runs = runs_on(ctx, &inspection);
+    let primary = inspection.primary_slice();
+    let is_script = inspection.format == Format::Script;
+    let derived = if is_script {
+        None
+    } else {
+        goroot::derive(ctx, user_env, &invoked, chain.real.as_deref())
+    };
+    let goroot_info = derived
+        .as_ref()
+        .map(|d| Goroot::read(&d.path, primary.map(|s| (&s.os, &s.arch))));
+    let home = if is_script {
+        None
+    } else {
+        goroot::from_executable(ctx, &invoked, chain.real.as_deref())
+    };
+    let source = match &home {
+        Some(d) => install::classify(ctx, user_env, &d.path),
+        None => shim_source(ctx, &invoked),
+    };
+    let links = chain.links().count();
+    let why = format!(
+        "the first `go` in {} (PATH entry {} of {path_len}){}",
+        entry.dir.display(),
+        entry.index + 1,
+        match links {
+            0 => String::new(),
+            1 => ", a symlink".to_string(),
+            n => format!(", through {n} symlinks"),
+        }
+    );
+    GoOnPath {
+        path: invoked,
+        path_index: entry.index,
+        real_path: chain.real.clone(),
+        chain: chain.hops,
+        format: inspection.format,
+        version: inspection.go().map(|g| g.version.clone()),
+        os: primary.map(|s| s.os.clone()),
+        archs: inspection.slices.iter().map(|s| s.arch.clone()).collect(),
+        signature: host_slice(ctx.host(), &inspection).and_then(|s| s.signature),
+        quarantine: inspection.quarantine.clone(),
+        interpreter: inspection.interpreter.clone(),
+        runs,
+        goroot: derived.as_ref().map(|d| d.path.clone()),
+        goroot_source: derived.map(|d| d.source),
+        goroot_info,
+        home_goroot: home.map(|h| h.path),
+        source,
+        why,
+        error: inspection.error.as_ref().map(ToString::to_string),
+    }
+}
+
+/// Version managers' shims are scripts in their own directories.
+fn shim_source(ctx: &Context, invoked: &Path) -> Source {
+    let under = |rel: &str| ctx.in_home(rel).is_some_and(|d| invoked.starts_with(d));
+    if under(".goenv")
+        || ctx
+            .var("GOENV_ROOT")
+            .is_some_and(|r| invoked.starts_with(r))
+    {
+        Source::Goenv
+    } else if under(".asdf")
+        || ctx
+            .var("ASDF_DATA_DIR")
+            .is_some_and(|r| invoked.starts_with(r))
+    {
+        Source::Asdf
+    } else if under(".local/share/mise") {
+        Source::Mise
+    } else if under(".gvm") {
+        Source::Gvm
+    } else {
+        Source::Unknown
+    }
+}
+
+/// The slice this host would run: its own architecture, else one it can translate.
+pub fn host_slice<'a>(
+    host: &Host,
+    inspection: &'a binary::Inspection,
+) -> Option<&'a binary::Slice> {
+    let native = |s: &&binary::Slice| {
+        s.os == host.os
+            && (s.arch == host.arch || (s.arch == Arch::Arm64e && host.arch == Arch::Arm64))
+    };
+    inspection
+        .slices
+        .iter()
+        .find(native)
+        .or_else(|| inspection.primary_slice())
+}
+
+/// Whether `inspection`'s binary runs on the context's host, and how.
+pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
+    let host = ctx.host();
+    match inspection.format {
+        Format::Script => return Runs::Native,
+        Format::Unknown => {
+            return Runs::No {
+                reason: "it is not an executable format this host loads".into(),
+            };
+        }
+        _ => {}
+    }
+    if let Some(s) = host_slice(host, inspection).filter(|s| s.os == host.os)
+        && (s.arch == host.arch || (s.arch == Arch::Arm64e && host.arch == Arch::Arm64))
+    {
+        return Runs::Native;
+    }
+    let same_os: Vec<_> = inspection
+        .slices
+        .iter()
+        .filter(|s| s.os == host.os)
+        .collect();
+    if same_os.is_empty() {
+        let oses: Vec<_> = inspection
+            .slices
+            .iter()
+            .map(|s| format!("{}/{}", s.os, s.arch))
+            .collect();
+        return Runs::No {
+            reason: format!("it is built for {}, not {}", oses.join(", "), host.name()),
+        };
+    }
+    match host.os {
+        Os::Darwin if host.arch == Arch::Arm64 && same_os.iter().any(|s| s.arch == Arch::Amd64) => {
+            Runs::Translated {
+                by: "Rosetta 2".into(),
+            }
+        }
+        Os::Linux => match same_os.iter().find_map(|s| linux_translator(ctx, &s.arch)) {
+            Some(by) => Runs::Translated { by },
+            None => Runs::No {
+                reason: format!(
+                    "it is built for {}, and no binfmt_misc emulator for it is registered on this {} host",
+                    same_os
+                        .iter()
+                        .map(|s| s.arch.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    host.arch
+                ),
+            },
+        },
+        _ => Runs::No {
+            reason: format!(
+                "it is built for {}, which a {} host cannot run",
+                same_os
+                    .iter()
+                    .map(|s| s.arch.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                host.name()
+            ),
+        },
+    }
+}
+
+/// An enabled binfmt_misc entry that emulates `arch` (qemu-user names its entries
+/// `qemu-<machine>`; Rosetta for Linux registers `rosetta` for x86-64).
+fn linux_translator(ctx: &Context, arch: &Arch) -> Option<String> {
+    let names: &[&str] = match arch.as_str() {
+        "arm64" => &["qemu-aarch64"],
+        "amd64" => &["qemu-x86_64", "rosetta"],
+        "386" => &["qemu-i386"],
+        "arm" => &["qemu-arm"],
+        "riscv64" => &["qemu-riscv64"],
+        _ => &[],
+    };
+    let dir = ctx.system("/proc/sys/fs/binfmt_misc");
+    names.iter().find_map(|n| {
+        let text = fs::read_to_string(dir.join(n)).ok()?;
+        text.lines()
+            .next()
+            .is_some_and(|l| l == "enabled")
+            .then(|| format!("{n} (binfmt_misc)"))
+    })
+}

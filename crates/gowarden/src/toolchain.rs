@@ -1,0 +1,483 @@
+//! GOTOOLCHAIN: which toolchain `go` really runs in the current directory, decided statically
+//! the way `cmd/go/internal/toolchain.Select` decides it (FACTS.md §2), without running `go`.
+//!
+//! 1. The setting: environment > user `go env -w` file > `$GOROOT/go.env` > `local`.
+//! 2. `local` / `<name>` / `<name>+auto` / `<name>+path` (`auto` is `local+auto`).
+//! 3. In `auto`/`path` mode, the `toolchain` and `go` lines of `go.work` (else `go.mod`), found
+//!    upward from the working directory, may raise the minimum.
+//! 4. A switch target is looked up on PATH (`go1.24.0` wrappers), then in the module cache
+//!    (`golang.org/toolchain@v0.0.1-go1.24.0.<goos>-<goarch>`), else it would be downloaded.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::goroot::EnvFile;
+use crate::platform::{Arch, Os};
+use crate::version::GoVersion;
+
+/// Where the GOTOOLCHAIN setting came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettingSource {
+    /// The process environment.
+    Env,
+    /// The user's `go env -w` file.
+    GoEnvFile,
+    /// `$GOROOT/go.env`.
+    GorootGoEnv,
+    /// Nothing set it: `local`.
+    Default,
+}
+
+/// Where the selected toolchain would come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "path")]
+pub enum Provider {
+    /// The `go` on PATH runs the command itself.
+    Local,
+    /// An executable of that name on PATH (a golang.org/dl wrapper, usually).
+    Path(#[serde(serialize_with = "crate::serde_path")] PathBuf),
+    /// Already downloaded into the module cache.
+    ModuleCache(#[serde(serialize_with = "crate::serde_path")] PathBuf),
+    /// Not present: `go` would download it (`auto`) or fail (`path`).
+    Download,
+    /// Not present and downloads are off (`+path`): `go` fails with "cannot find in PATH".
+    Unavailable,
+}
+
+/// The outcome of toolchain selection.
+#[derive(Debug, Clone, Serialize)]
+pub struct Toolchain {
+    /// The effective GOTOOLCHAIN value, e.g. `auto`.
+    pub value: String,
+    /// Where that value came from.
+    pub source: SettingSource,
+    /// `local`, `auto` or `path`; empty for a bare `<name>` (always that toolchain).
+    pub mode: String,
+    /// The toolchain the go command bundles (`go1.23.2`).
+    pub local: Option<String>,
+    /// The `go.work` or `go.mod` consulted.
+    #[serde(serialize_with = "crate::serde_opt_path")]
+    pub module_file: Option<PathBuf>,
+    /// Its `go` line.
+    pub go_line: Option<String>,
+    /// Its `toolchain` line.
+    pub toolchain_line: Option<String>,
+    /// The toolchain that would run: `local`, or a name like `go1.24.0`.
+    pub selected: String,
+    /// Where that toolchain would come from.
+    pub provider: Provider,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// The setting is malformed; `go` refuses to run with this message.
+    pub error: Option<String>,
+}
+
+impl Toolchain {
+    /// Whether `go` would switch away from the bundled toolchain here.
+    pub fn switches(&self) -> bool {
+        self.selected != "local" && Some(&self.selected) != self.local.as_ref()
+    }
+}
+
+/// Decides the toolchain for the active `go` (bundled version `local`, built for `os`/`arch`).
+pub fn select(
+    ctx: &Context,
+    user_env: &EnvFile,
+    goroot_env: &EnvFile,
+    local: Option<&GoVersion>,
+    target: (&Os, &Arch),
+) -> Toolchain {
+    let (value, source) = if let Some(v) = ctx.var_str("GOTOOLCHAIN") {
+        (v, SettingSource::Env)
+    } else if let Some(v) = user_env.get("GOTOOLCHAIN") {
+        (v.to_string(), SettingSource::GoEnvFile)
+    } else if let Some(v) = goroot_env.get("GOTOOLCHAIN") {
+        (v.to_string(), SettingSource::GorootGoEnv)
+    } else {
+        ("local".to_string(), SettingSource::Default)
+    };
+    let local_name = local.and_then(GoVersion::release_name);
+    let mut t = Toolchain {
+        value: value.clone(),
+        source,
+        mode: String::new(),
+        local: local_name.clone(),
+        module_file: None,
+        go_line: None,
+        toolchain_line: None,
+        selected: "local".into(),
+        provider: Provider::Local,
+        reason: String::new(),
+        error: None,
+    };
+
+    let (min_name, mode) = match value.as_str() {
+        "auto" | "path" => ("local".to_string(), value.clone()),
+        _ => {
+            let (min, suffix) = match value.split_once('+') {
+                Some((m, s)) => (m, Some(s)),
+                None => (value.as_str(), None),
+            };
+            if let Some(s) = suffix.filter(|s| *s != "auto" && *s != "path") {
+                t.error = Some(format!(
+                    "invalid GOTOOLCHAIN {value:?}: only version suffixes are +auto and +path (not +{s})"
+                ));
+                return t;
+            }
+            if min != "local" && version_of_toolchain(min).is_none() {
+                t.error = Some(format!(
+                    "invalid GOTOOLCHAIN {value:?}: {min:?} names no Go toolchain (like go1.23.4)"
+                ));
+                return t;
+            }
+            (min.to_string(), suffix.unwrap_or("").to_string())
+        }
+    };
+    t.mode = if min_name == "local" && mode.is_empty() {
+        "local".into()
+    } else {
+        mode.clone()
+    };
+    let mut selected = min_name.clone();
+    let mut min_vers = if min_name == "local" {
+        local.cloned()
+    } else {
+        version_of_toolchain(&min_name)
+    };
+    t.reason = match (min_name.as_str(), source) {
+        ("local", SettingSource::Default) => {
+            "nothing sets GOTOOLCHAIN, so go runs its bundled toolchain".into()
+        }
+        ("local", _) => format!(
+            "GOTOOLCHAIN={value} (from {}) starts from the bundled toolchain",
+            source_words(source)
+        ),
+        (name, _) => format!(
+            "GOTOOLCHAIN={value} (from {}) asks for {name}",
+            source_words(source)
+        ),
+    };
+
+    if (mode == "auto" || mode == "path")
+        && let Some(file) = find_module_file(ctx)
+    {
+        let text = fs::read(&file)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        t.go_line = mod_lookup(&text, "go");
+        t.toolchain_line = mod_lookup(&text, "toolchain");
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        t.module_file = Some(file);
+        if t.toolchain_line.as_deref() != Some("default") {
+            if let Some(tc) = &t.toolchain_line {
+                match version_of_toolchain(tc) {
+                    Some(v) if min_vers.as_ref().is_none_or(|m| v > *m) => {
+                        t.reason = format!(
+                            "{name} says toolchain {tc}, newer than {}",
+                            display_min(&min_name, local)
+                        );
+                        selected = tc.clone();
+                        min_vers = Some(v);
+                    }
+                    Some(_) => {}
+                    None => {
+                        t.error = Some(format!("invalid toolchain {tc:?} in {name}"));
+                        return t;
+                    }
+                }
+            }
+            if let Some(go) = t
+                .go_line
+                .as_deref()
+                .and_then(|g| g.parse::<GoVersion>().ok())
+                && min_vers.as_ref().is_none_or(|m| go > *m)
+            {
+                let mut name_for = format!("go{}", t.go_line.as_deref().unwrap_or_default());
+                // A language version is not a toolchain: go 1.22 means go1.22.0 (go.dev/issue/62278).
+                if go.is_language() && go.language().is_some_and(|l| l >= (1, 21)) {
+                    name_for.push_str(".0");
+                }
+                t.reason = format!(
+                    "{name} requires go {}, newer than {}",
+                    go,
+                    display_min(&min_name, local)
+                );
+                selected = name_for;
+            }
+        } else {
+            t.reason = format!(
+                "{name} says toolchain default: always {}",
+                display_min(&min_name, local)
+            );
+        }
+    }
+
+    if selected == "local" || Some(&selected) == local_name.as_ref() {
+        t.selected = "local".into();
+        t.provider = Provider::Local;
+        return t;
+    }
+    t.selected = selected.clone();
+    t.provider = if let Some(exe) = find_on_path(ctx, &selected) {
+        Provider::Path(exe)
+    } else if let Some(dir) = module_cache(ctx, user_env)
+        .map(|mc| {
+            mc.join(format!(
+                "golang.org/toolchain@v0.0.1-{selected}.{}-{}",
+                target.0, target.1
+            ))
+        })
+        .filter(|d| d.join("bin/go").is_file())
+    {
+        Provider::ModuleCache(dir)
+    } else if mode == "path" {
+        Provider::Unavailable
+    } else {
+        Provider::Download
+    };
+    t
+}
+
+fn source_words(s: SettingSource) -> &'static str {
+    match s {
+        SettingSource::Env => "the environment",
+        SettingSource::GoEnvFile => "the go env file",
+        SettingSource::GorootGoEnv => "$GOROOT/go.env",
+        SettingSource::Default => "the default",
+    }
+}
+
+fn display_min(min_name: &str, local: Option<&GoVersion>) -> String {
+    if min_name == "local" {
+        local.map_or_else(
+            || "the bundled toolchain".into(),
+            |v| format!("the bundled {v}"),
+        )
+    } else {
+        min_name.to_string()
+    }
+}
+
+/// `gover.FromToolchain`: `go1.23.4`, `go1.23.4-custom`, `gccgo-go1.20.3` → their version.
+pub fn version_of_toolchain(name: &str) -> Option<GoVersion> {
+    let at = if name.starts_with("go1") {
+        2
+    } else {
+        name.find("-go1")? + 3
+    };
+    let v = &name[at..];
+    let v = v.split_once('-').map_or(v, |(v, _)| v);
+    v.parse().ok()
+}
+
+/// `go.work` (unless `GOWORK=off`; `GOWORK=<file>` if it exists) else `go.mod`, upward from cwd.
+fn find_module_file(ctx: &Context) -> Option<PathBuf> {
+    match ctx.var_str("GOWORK").as_deref() {
+        Some("off") => {}
+        Some(file) => {
+            let p = ctx.cwd().join(file);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+        None => {
+            if let Some(p) = find_up(ctx.cwd(), "go.work") {
+                return Some(p);
+            }
+        }
+    }
+    find_up(ctx.cwd(), "go.mod")
+}
+
+fn find_up(start: &Path, name: &str) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// `gover.GoModLookup`: the first `key value` line (comments stripped), outside blocks.
+fn mod_lookup(text: &str, key: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let line = line.split("//").next().unwrap_or("").trim();
+        let rest = line.strip_prefix(key)?;
+        if !rest.starts_with([' ', '\t']) {
+            return None;
+        }
+        rest.split_whitespace().next().map(str::to_string)
+    })
+}
+
+fn find_on_path(ctx: &Context, name: &str) -> Option<PathBuf> {
+    ctx.path_entries()
+        .into_iter()
+        .filter(|e| !e.is_empty())
+        .map(|e| PathBuf::from(e).join(name))
+        .find(|p| crate::path::is_executable(p))
+}
+
+/// `$GOMODCACHE` (env, then go env file), else `<first GOPATH entry>/pkg/mod`, else `~/go/pkg/mod`.
+pub fn module_cache(ctx: &Context, user_env: &EnvFile) -> Option<PathBuf> {
+    if let Some(m) = ctx.var("GOMODCACHE") {
+        return Some(PathBuf::from(m));
+    }
+    if let Some(m) = user_env.get("GOMODCACHE") {
+        return Some(PathBuf::from(m));
+    }
+    let gopath = ctx
+        .var_str("GOPATH")
+        .or_else(|| user_env.get("GOPATH").map(str::to_string));
+    match gopath
+        .as_deref()
+        .and_then(|g| g.split(':').find(|e| !e.is_empty()))
+    {
+        Some(first) => Some(PathBuf::from(first).join("pkg/mod")),
+        None => ctx.in_home("go/pkg/mod"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+
+    use super::*;
+
+    fn ctx(dir: &Path, vars: &[(&str, &str)]) -> Context {
+        Context::new(
+            vars.iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
+            PathBuf::from("/"),
+            "darwin/arm64".parse().unwrap(),
+            dir.to_path_buf(),
+        )
+    }
+
+    fn sel(c: &Context, goroot_env: &str) -> Toolchain {
+        let local: GoVersion = "go1.23.2".parse().unwrap();
+        select(
+            c,
+            &EnvFile::default(),
+            &EnvFile::parse(goroot_env),
+            Some(&local),
+            (&Os::Darwin, &Arch::Arm64),
+        )
+    }
+
+    #[test]
+    fn default_is_local_and_go_env_says_auto() {
+        let d = tempfile::tempdir().unwrap();
+        let t = sel(&ctx(d.path(), &[]), "");
+        assert_eq!(
+            (t.value.as_str(), t.source, t.selected.as_str()),
+            ("local", SettingSource::Default, "local")
+        );
+        let t = sel(&ctx(d.path(), &[]), "GOTOOLCHAIN=auto\n");
+        assert_eq!(
+            (t.value.as_str(), t.source, t.mode.as_str()),
+            ("auto", SettingSource::GorootGoEnv, "auto")
+        );
+        assert!(!t.switches());
+    }
+
+    #[test]
+    fn go_mod_newer_than_bundled_switches_to_dot_zero() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(
+            d.path().join("go.mod"),
+            "module m\n\ngo 1.24 // needs iterators\n",
+        )
+        .unwrap();
+        let sub = d.path().join("pkg/deep");
+        fs::create_dir_all(&sub).unwrap();
+        let t = sel(
+            &ctx(&sub, &[("HOME", "/nonexistent")]),
+            "GOTOOLCHAIN=auto\n",
+        );
+        assert_eq!(t.selected, "go1.24.0");
+        assert_eq!(t.provider, Provider::Download);
+        assert!(t.switches());
+        assert!(t.reason.contains("go.mod requires go 1.24"), "{}", t.reason);
+    }
+
+    #[test]
+    fn toolchain_line_and_module_cache() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(
+            d.path().join("go.mod"),
+            "module m\ngo 1.22.0\ntoolchain go1.24.3\n",
+        )
+        .unwrap();
+        let cache = d.path().join("cache");
+        let dir = cache.join("golang.org/toolchain@v0.0.1-go1.24.3.darwin-arm64/bin");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("go"), b"").unwrap();
+        let c = ctx(d.path(), &[("GOMODCACHE", cache.to_str().unwrap())]);
+        let t = sel(&c, "GOTOOLCHAIN=auto\n");
+        assert_eq!(t.selected, "go1.24.3");
+        assert!(matches!(t.provider, Provider::ModuleCache(_)));
+    }
+
+    #[test]
+    fn path_mode_cannot_download_and_local_ignores_go_mod() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("go.mod"), "module m\ngo 1.25.1\n").unwrap();
+        let t = sel(
+            &ctx(
+                d.path(),
+                &[("GOTOOLCHAIN", "path"), ("HOME", "/nonexistent")],
+            ),
+            "",
+        );
+        assert_eq!(
+            (t.selected.as_str(), &t.provider),
+            ("go1.25.1", &Provider::Unavailable)
+        );
+        let t = sel(&ctx(d.path(), &[("GOTOOLCHAIN", "local")]), "");
+        assert_eq!(t.selected, "local");
+        let t = sel(
+            &ctx(
+                d.path(),
+                &[("GOTOOLCHAIN", "go1.21.0+auto"), ("HOME", "/nonexistent")],
+            ),
+            "",
+        );
+        assert_eq!(t.selected, "go1.25.1");
+    }
+
+    #[test]
+    fn malformed_settings_are_reported() {
+        let d = tempfile::tempdir().unwrap();
+        assert!(
+            sel(&ctx(d.path(), &[("GOTOOLCHAIN", "go1.22+always")]), "")
+                .error
+                .unwrap()
+                .contains("+auto and +path")
+        );
+        assert!(
+            sel(&ctx(d.path(), &[("GOTOOLCHAIN", "bash")]), "")
+                .error
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn toolchain_names() {
+        assert_eq!(version_of_toolchain("go1.23.4").unwrap().as_str(), "1.23.4");
+        assert_eq!(
+            version_of_toolchain("gccgo-go1.20.3").unwrap().as_str(),
+            "1.20.3"
+        );
+        assert_eq!(
+            version_of_toolchain("go1.21.1-custom").unwrap().as_str(),
+            "1.21.1"
+        );
+        assert!(version_of_toolchain("bash").is_none());
+    }
+}
