@@ -7,11 +7,14 @@ use serde::Serialize;
 
 use crate::binary::{Format, Signature};
 use crate::context::Context;
-use crate::doctor::{GoOnPath, Runs};
+use crate::doctor::{GoOnPath, LoginShellOutcome, Runs};
 use crate::goroot::{EnvFile, GorootSource};
+use crate::host::HostFacts;
 use crate::install::{Installation, Source};
 use crate::path::Entry;
 use crate::platform::{Arch, Os};
+use crate::procs::TranslatedProcess;
+use crate::shell::{Assignment, Launchctl};
 use crate::symlink::{self, Chain, End};
 use crate::toolchain::{Provider, Toolchain};
 
@@ -63,6 +66,16 @@ pub struct Facts<'a> {
     pub installations: &'a [Installation],
     /// Toolchain selection for the active `go`.
     pub gotoolchain: Option<&'a Toolchain>,
+    /// Host facts: translation, Rosetta, developer tools, Homebrew prefixes.
+    pub host: &'a HostFacts,
+    /// Processes running translated.
+    pub translated_processes: &'a [TranslatedProcess],
+    /// The login-shell capture, when asked for.
+    pub login_shell: Option<&'a LoginShellOutcome>,
+    /// Where startup files set GOROOT.
+    pub goroot_assignments: &'a [Assignment],
+    /// launchd's GUI environment (macOS).
+    pub launchctl: Option<&'a Launchctl>,
 }
 
 fn finding(
@@ -98,7 +111,171 @@ pub fn run(f: &Facts<'_>) -> Vec<Finding> {
     if let Some(t) = f.gotoolchain {
         toolchain_checks(t, &mut out);
     }
+    host_checks(f, &mut out);
     out
+}
+
+fn host_checks(f: &Facts<'_>, out: &mut Vec<Finding>) {
+    if f.host.translated == Some(true) {
+        out.push(finding(
+            "self-translated",
+            Severity::Warning,
+            "gowarden itself is running under Rosetta: the terminal or app that started it is translated".into(),
+            "everything started from that terminal runs as x86_64 too: `uname -m` says x86_64, installers pick amd64, and go builds amd64",
+            "quit the terminal, then in Finder › Applications › (the terminal) › Get Info, uncheck \"Open using Rosetta\" and reopen it".into(),
+            Vec::new(),
+        ));
+    }
+    if let Some(dev) = &f.host.developer_dir
+        && !f.go_on_path.is_empty()
+        && cgo_enabled(f)
+        && !dev.xcrun
+    {
+        let (message, fix) = match &dev.path {
+            None => (
+                "no Command Line Tools or Xcode is selected, and cgo is enabled".to_string(),
+                "xcode-select --install".to_string(),
+            ),
+            Some(p) => (
+                format!(
+                    "the active developer directory {} ({}) {}, and cgo is enabled",
+                    p.display(),
+                    dev.source,
+                    if dev.exists {
+                        "has no usr/bin/xcrun"
+                    } else {
+                        "does not exist"
+                    }
+                ),
+                if dev.kind == "xcode" {
+                    "sudo xcode-select --switch /Library/Developer/CommandLineTools   (or reinstall Xcode; if the tools are missing too: xcode-select --install)".to_string()
+                } else {
+                    "xcode-select --install".to_string()
+                },
+            ),
+        };
+        let dir = dev.path.as_deref().map_or_else(
+            || "/Library/Developer/CommandLineTools".into(),
+            |p| p.display().to_string(),
+        );
+        out.push(finding(
+            "missing-clt",
+            Severity::Warning,
+            message,
+            &format!("any package using cgo (net, os/user, most database drivers) fails with: xcrun: error: invalid active developer path ({dir}), missing xcrun at: {dir}/usr/bin/xcrun"),
+            fix,
+            dev.path.iter().cloned().collect(),
+        ));
+    }
+    if f.host.homebrew.len() == 2 {
+        let describe = |i: usize| {
+            let h = &f.host.homebrew[i];
+            format!(
+                "{} ({}) provides {}",
+                h.prefix.display(),
+                h.arch,
+                h.go.as_deref().unwrap_or("no go")
+            )
+        };
+        out.push(finding(
+            "dual-homebrew",
+            Severity::Warning,
+            format!("both Homebrew prefixes are installed: {}; {}", describe(0), describe(1)),
+            "whichever brew comes first on PATH installs and upgrades; the Intel one builds x86_64 bottles that run under Rosetta, and the two go installs drift apart",
+            "keep the arm64 Homebrew (/opt/homebrew): move what you still need, then uninstall the Intel one (its uninstall script with --path=/usr/local)".into(),
+            f.host.homebrew.iter().map(|h| h.prefix.clone()).collect(),
+        ));
+    }
+    if !f.translated_processes.is_empty() {
+        let list: Vec<String> = f
+            .translated_processes
+            .iter()
+            .take(5)
+            .map(|p| format!("{} (pid {}, {})", p.name, p.pid, p.exe.display()))
+            .collect();
+        let more = f.translated_processes.len().saturating_sub(5);
+        let by = &f.translated_processes[0].translator;
+        out.push(finding(
+            "translated-process",
+            Severity::Warning,
+            format!(
+                "{} process{} that matter{} for Go work run{} translated by {by}: {}{}",
+                f.translated_processes.len(),
+                if f.translated_processes.len() == 1 { "" } else { "es" },
+                if f.translated_processes.len() == 1 { "s" } else { "" },
+                if f.translated_processes.len() == 1 { "s" } else { "" },
+                list.join(", "),
+                if more > 0 { format!(", and {more} more") } else { String::new() }
+            ),
+            f.translated_processes[0].why,
+            "quit them and start them natively: for an app, Finder › Get Info › uncheck \"Open using Rosetta\"; for a shell, start it from a native terminal (`arch -arm64 zsh`)".into(),
+            f.translated_processes.iter().map(|p| p.exe.clone()).collect(),
+        ));
+    }
+    if let Some(ls) = f.login_shell
+        && !ls.ok
+    {
+        out.push(finding(
+            "login-shell-env-failed",
+            Severity::Warning,
+            format!(
+                "could not read your login shell's environment ({}): {}; judged this process's environment instead",
+                ls.reason.unwrap_or("unknown"),
+                ls.error.as_deref().unwrap_or("no details")
+            ),
+            "the menu-bar app and editors see the PATH and GOROOT your shell startup files set up; without them gowarden may judge a different go than your terminal runs",
+            match ls.reason {
+                Some("timeout") => "find what in your shell startup files waits or runs long (try: time $SHELL -i -l -c true)".into(),
+                Some("unknown-shell") | Some("no-shell") => "set SHELL to bash, zsh or fish (chsh -s /bin/zsh)".into(),
+                _ => "run `$SHELL -i -l -c true` and fix what it reports".into(),
+            },
+            Vec::new(),
+        ));
+    }
+    if let Some(lc) = f.launchctl {
+        let shell_goroot = f.ctx.var_str("GOROOT");
+        if let Some(g) = &lc.goroot
+            && shell_goroot.as_deref() != Some(g.as_str())
+        {
+            out.push(finding(
+                "launchctl-env",
+                Severity::Warning,
+                format!(
+                    "launchctl has GOROOT={g}, which GUI apps inherit, but your shell has {}",
+                    shell_goroot.map_or_else(|| "no GOROOT".to_string(), |s| format!("GOROOT={s}"))
+                ),
+                "editors started from the Dock or Spotlight use a different Go tree than your terminal: builds there fail with version mismatches",
+                "launchctl unsetenv GOROOT   (and remove any `launchctl setenv GOROOT` from your startup files)".into(),
+                vec![PathBuf::from(g)],
+            ));
+        }
+        if let (Some(lpath), Some(active)) = (&lc.path, f.go_on_path.first()) {
+            let dir = active
+                .path
+                .parent()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default();
+            if !lpath.split(':').any(|e| e == dir) {
+                out.push(finding(
+                    "launchctl-env",
+                    Severity::Warning,
+                    format!("launchctl sets PATH for GUI apps without {dir}, where your shell finds go"),
+                    "editors started from the Dock run a different go, or none",
+                    format!("launchctl setenv PATH \"{dir}:$(launchctl getenv PATH)\"   (or launchctl unsetenv PATH)"),
+                    vec![PathBuf::from(dir)],
+                ));
+            }
+        }
+    }
+}
+
+/// cgo is on unless CGO_ENABLED=0 (environment, then go env file).
+fn cgo_enabled(f: &Facts<'_>) -> bool {
+    let v = f
+        .ctx
+        .var_str("CGO_ENABLED")
+        .or_else(|| f.user_env.get("CGO_ENABLED").map(str::to_string));
+    v.as_deref() != Some("0")
 }
 
 fn no_go(f: &Facts<'_>) -> Finding {

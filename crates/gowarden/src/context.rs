@@ -84,6 +84,8 @@ pub struct Context {
     cwd: PathBuf,
     uid: u32,
     gid: u32,
+    host_overridden: bool,
+    root_overridden: bool,
 }
 
 impl Context {
@@ -99,15 +101,7 @@ impl Context {
             .get(OsStr::new("GOWARDEN_ROOT"))
             .map_or_else(|| PathBuf::from("/"), PathBuf::from);
         let cwd = std::env::current_dir().map_err(ContextError::Cwd)?;
-        let (uid, gid) = ids();
-        Ok(Context {
-            vars,
-            root,
-            host,
-            cwd,
-            uid,
-            gid,
-        })
+        Ok(Context::new(vars, root, host, cwd))
     }
 
     /// A context over explicit parts, for tests and for previewing another machine.
@@ -118,6 +112,8 @@ impl Context {
         cwd: PathBuf,
     ) -> Context {
         let (uid, gid) = ids();
+        let host_overridden = host != Host::current();
+        let root_overridden = root != Path::new("/");
         Context {
             vars: vars.into_iter().collect(),
             root,
@@ -125,7 +121,35 @@ impl Context {
             cwd,
             uid,
             gid,
+            host_overridden,
+            root_overridden,
         }
+    }
+
+    /// The same machine seen through another environment (a login shell's): root, host, cwd
+    /// and user are kept.
+    pub fn with_vars(&self, vars: impl IntoIterator<Item = (OsString, OsString)>) -> Context {
+        Context {
+            vars: vars.into_iter().collect(),
+            ..self.clone()
+        }
+    }
+
+    /// All environment variables, for handing to a subprocess.
+    pub fn vars(&self) -> impl Iterator<Item = (&OsString, &OsString)> {
+        self.vars.iter()
+    }
+
+    /// The host being judged is not the one this process runs on (`GOWARDEN_HOST`): facts
+    /// about this process (translation) do not apply to it.
+    pub fn host_overridden(&self) -> bool {
+        self.host_overridden
+    }
+
+    /// System locations are rooted elsewhere (`GOWARDEN_ROOT`): asking this machine's tools
+    /// (`xcode-select`, `launchctl`) would describe the wrong machine.
+    pub fn root_overridden(&self) -> bool {
+        self.root_overridden
     }
 
     /// An environment variable, `None` when unset or empty (as Go treats empty).

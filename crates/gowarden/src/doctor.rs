@@ -3,8 +3,10 @@
 //! app, drift notifications, repairs) is a view of this [`Report`].
 
 use std::collections::HashSet;
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -12,15 +14,55 @@ use crate::binary::{self, Format, Quarantine, Signature};
 use crate::check::{self, Finding, Severity};
 use crate::context::{Context, Host};
 use crate::goroot::{self, EnvFile, Goroot, GorootSource};
+use crate::host::{self, HostFacts};
 use crate::install::{self, Installation, Source};
 use crate::path::{self, Entry};
 use crate::platform::{Arch, Os};
+use crate::procs::{self, TranslatedProcess};
+use crate::shell::{self, Assignment};
 use crate::symlink::{self, Hop};
 use crate::toolchain::{self, Toolchain};
 use crate::version::GoVersion;
 
 /// Version of the JSON document's shape; bumped only for incompatible changes.
 pub const SCHEMA: u32 = 1;
+
+/// How to scan.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Judge with the login shell's environment instead of this process's (`--login-shell`;
+    /// the app always does, since launchd gives it almost no environment).
+    pub login_shell: Option<LoginShell>,
+    /// List every translated process, not only those that matter for Go work.
+    pub all_processes: bool,
+}
+
+/// How to capture the login-shell environment.
+#[derive(Debug, Clone)]
+pub struct LoginShell {
+    /// The program (and arguments) the shell runs to print its environment; it is given the
+    /// marker as its last argument (`gowarden __print-env`).
+    pub printer: Vec<OsString>,
+    /// Deadline for the whole shell.
+    pub timeout: Duration,
+}
+
+/// What happened when the login shell was asked for its environment.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoginShellOutcome {
+    /// `$SHELL`.
+    pub shell: Option<String>,
+    /// Its environment was captured and is what the report judged.
+    pub ok: bool,
+    /// When not: `no-shell`, `unknown-shell`, `spawn`, `timeout` or `exit`.
+    pub reason: Option<&'static str>,
+    /// When not: what went wrong, in a sentence.
+    pub error: Option<String>,
+    /// The shell's exit code (rc files may fail after printing the environment).
+    pub exit_code: Option<i32>,
+    /// How long it took.
+    pub elapsed_ms: Option<u64>,
+}
 
 /// Whether a binary can run on the host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,10 +134,18 @@ pub struct GoOnPath {
 pub struct Report {
     /// Shape version ([`SCHEMA`]).
     pub schema: u32,
-    /// The host judged for.
-    pub host: Host,
-    /// Which environment was read: `process` (login-shell capture comes with issue 4).
+    /// The host judged for, with its translation, Rosetta, developer-tools and Homebrew facts.
+    pub host: HostFacts,
+    /// Which environment was judged: `process`, or `login-shell` when it was captured.
     pub environment: &'static str,
+    /// The login-shell capture, when asked for.
+    pub login_shell: Option<LoginShellOutcome>,
+    /// Processes running translated (Rosetta, qemu-user) that matter for Go work.
+    pub translated_processes: Vec<TranslatedProcess>,
+    /// Where GOROOT is set in shell startup files.
+    pub goroot_assignments: Vec<Assignment>,
+    /// `launchctl getenv` values GUI apps inherit (macOS).
+    pub launchctl: Option<shell::Launchctl>,
     /// The `go` that runs when the user types `go`.
     pub active: Option<GoOnPath>,
     /// Every `go` on PATH, in PATH order (the active one first).
@@ -123,7 +173,69 @@ impl Report {
 }
 
 /// Scans the machine described by `ctx`.
-pub fn scan(ctx: &Context) -> Report {
+pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
+    let (login_shell, captured) = match &opts.login_shell {
+        None => (None, None),
+        Some(ls) => match shell::capture(process_ctx, &ls.printer, ls.timeout) {
+            Ok(c) => (
+                Some(LoginShellOutcome {
+                    shell: Some(c.shell.display().to_string()),
+                    ok: true,
+                    reason: None,
+                    error: None,
+                    exit_code: c.code,
+                    elapsed_ms: Some(c.elapsed.as_millis() as u64),
+                }),
+                Some(c.vars),
+            ),
+            Err(e) => (
+                Some(LoginShellOutcome {
+                    shell: process_ctx.var_str("SHELL"),
+                    ok: false,
+                    reason: Some(e.reason()),
+                    error: Some(e.to_string()),
+                    exit_code: None,
+                    elapsed_ms: None,
+                }),
+                None,
+            ),
+        },
+    };
+    let environment = if captured.is_some() {
+        "login-shell"
+    } else {
+        "process"
+    };
+    let owned;
+    let ctx = match captured {
+        Some(vars) => {
+            owned = process_ctx.with_vars(vars);
+            &owned
+        }
+        None => process_ctx,
+    };
+    let host_facts = host::facts(ctx);
+    // Live processes belong to the machine this runs on; a preview of another host has none.
+    let translated_processes = if ctx.host_overridden() {
+        Vec::new()
+    } else {
+        procs::translated(opts.all_processes)
+    };
+    let goroot_assignments = ctx
+        .home()
+        .map(|h| {
+            shell::find_assignments(
+                &shell::startup_files(&h, ctx.var("ZDOTDIR").map(Path::new)),
+                "GOROOT",
+            )
+        })
+        .unwrap_or_default();
+    let launchctl = if ctx.root_overridden() || ctx.host_overridden() {
+        None
+    } else {
+        shell::launchctl_env()
+    };
+
     let go_env_file = ctx.go_env_file();
     let user_env = go_env_file
         .as_deref()
@@ -190,6 +302,11 @@ pub fn scan(ctx: &Context) -> Report {
         go_on_path: &go_on_path,
         installations: &installations,
         gotoolchain: gotoolchain.as_ref(),
+        host: &host_facts,
+        translated_processes: &translated_processes,
+        login_shell: login_shell.as_ref(),
+        goroot_assignments: &goroot_assignments,
+        launchctl: launchctl.as_ref(),
     });
     findings.sort_by_key(|f| f.severity);
     let status = match findings.iter().map(|f| f.severity).min() {
@@ -199,8 +316,12 @@ pub fn scan(ctx: &Context) -> Report {
     };
     Report {
         schema: SCHEMA,
-        host: ctx.host().clone(),
-        environment: "process",
+        host: host_facts,
+        environment,
+        login_shell,
+        translated_processes,
+        goroot_assignments,
+        launchctl,
         active,
         go_on_path,
         path: entries,
@@ -344,8 +465,16 @@ pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
     }
     match host.os {
         Os::Darwin if host.arch == Arch::Arm64 && same_os.iter().any(|s| s.arch == Arch::Amd64) => {
-            Runs::Translated {
-                by: "Rosetta 2".into(),
+            if ctx.system(host::ROSETTA_RUNTIME).is_file() {
+                Runs::Translated {
+                    by: "Rosetta 2".into(),
+                }
+            } else {
+                Runs::No {
+                    reason: "it is an Intel (amd64) build and Rosetta 2 is not installed \
+                             (softwareupdate --install-rosetta --agree-to-license)"
+                        .into(),
+                }
             }
         }
         Os::Linux => match same_os.iter().find_map(|s| linux_translator(ctx, &s.arch)) {

@@ -243,6 +243,18 @@ pub fn discover(ctx: &Context, user_env: &EnvFile) -> Vec<Installation> {
     if official.join("bin/go").exists() || official.join("VERSION").exists() {
         found.push((official, Source::Official));
     }
+    // The macOS installer adds its bin directory to PATH through /etc/paths.d/go.
+    if let Ok(text) = fs::read_to_string(ctx.system("/etc/paths.d/go")) {
+        for line in text.lines().map(str::trim).filter(|l| l.starts_with('/')) {
+            if let Some(root) = ctx
+                .system(line)
+                .parent()
+                .filter(|r| r.join("bin/go").exists())
+            {
+                found.push((root.to_path_buf(), Source::Official));
+            }
+        }
+    }
     for l in layouts(ctx, user_env) {
         let Ok(rd) = fs::read_dir(&l.parent) else {
             continue;

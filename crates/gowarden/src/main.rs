@@ -37,6 +37,23 @@ enum Command {
         /// Print one JSON document.
         #[arg(long)]
         json: bool,
+        /// Judge with your login shell's environment ($SHELL -i -l), as GUI apps and editors
+        /// should see it, instead of this process's.
+        #[arg(long)]
+        login_shell: bool,
+        /// Seconds the login shell may take before it (and all it started) is killed.
+        #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+        shell_timeout: f64,
+        /// List every process running translated, not only shells, terminals, Go tools and editors.
+        #[arg(long)]
+        all_processes: bool,
+    },
+    /// Prints MARKER, the environment as NUL-separated KEY=VALUE pairs, and MARKER: the other
+    /// half of --login-shell's protocol, run inside the user's shell.
+    #[command(name = "__print-env", hide = true)]
+    PrintEnv {
+        /// The marker that frames the block.
+        marker: String,
     },
 }
 
@@ -71,9 +88,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Doctor { json } => {
+        Command::Doctor {
+            json,
+            login_shell,
+            shell_timeout,
+            all_processes,
+        } => {
             let ctx = gowarden::context::Context::from_process()?;
-            let report = gowarden::doctor::scan(&ctx);
+            let login_shell = if login_shell {
+                let exe = std::env::current_exe()
+                    .context("finding gowarden's own path for --login-shell")?;
+                Some(gowarden::doctor::LoginShell {
+                    printer: vec![exe.into_os_string(), "__print-env".into()],
+                    timeout: std::time::Duration::from_secs_f64(shell_timeout.clamp(0.1, 600.0)),
+                })
+            } else {
+                None
+            };
+            let report = gowarden::doctor::scan(
+                &ctx,
+                &gowarden::doctor::Options {
+                    login_shell,
+                    all_processes,
+                },
+            );
             if json {
                 serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
                 writeln!(out)?;
@@ -87,6 +125,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::PrintEnv { marker } => {
+            gowarden::shell::write_env_block(&mut out, &marker, std::env::vars_os())?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -132,8 +132,23 @@ pub fn doctor(r: &Report, color: bool) -> String {
         out,
         "{} on {}: {status}",
         p.bold("gowarden doctor"),
-        r.host.name()
+        r.host.host.name()
     );
+    if let Some(ls) = &r.login_shell {
+        let shell = ls.shell.as_deref().unwrap_or("$SHELL");
+        let line = if ls.ok {
+            format!(
+                "environment: your login shell's ({shell}, {} ms)",
+                ls.elapsed_ms.unwrap_or(0)
+            )
+        } else {
+            format!(
+                "environment: this process's; the login shell ({shell}) failed: {}",
+                ls.reason.unwrap_or("?")
+            )
+        };
+        let _ = writeln!(out, "{}", p.dim(&line));
+    }
     let _ = writeln!(out);
     match &r.active {
         Some(a) => {

@@ -34,9 +34,18 @@ fn healthy_homebrew_on_apple_silicon() {
     assert_eq!(status, 0, "{:#}", r["findings"]);
     assert_eq!(r["schema"], 1);
     assert_eq!(
-        r["host"],
-        serde_json::json!({"os": "darwin", "arch": "arm64"})
+        (r["host"]["os"].as_str(), r["host"]["arch"].as_str()),
+        (Some("darwin"), Some("arm64"))
     );
+    assert_eq!(r["host"]["developer_dir"]["kind"], "command-line-tools");
+    assert_eq!(r["host"]["developer_dir"]["xcrun"], true);
+    assert_eq!(r["host"]["rosetta"], false);
+    assert_eq!(
+        r["host"]["translated"],
+        Value::Null,
+        "judging another host: unknown"
+    );
+    assert_eq!(r["environment"], "process");
     assert_eq!(r["status"], "ok");
     let a = &r["active"];
     assert_eq!(a["path"], m.sys("/opt/homebrew/bin/go").to_str().unwrap());
@@ -118,6 +127,7 @@ fn homebrew_upgrade_left_dangling_link() {
 #[test]
 fn intel_go_on_apple_silicon_runs_under_rosetta() {
     let m = Machine::new("darwin/arm64");
+    m.with_rosetta();
     m.install("go1.23.2-darwin-amd64", &m.sys("/usr/local/go"));
     m.path(m.sys("/usr/local/go/bin"));
     let (r, status) = m.doctor();
@@ -137,6 +147,24 @@ fn intel_go_on_apple_silicon_runs_under_rosetta() {
     intel.path(intel.sys("/usr/local/go/bin"));
     let (r, status) = intel.doctor();
     assert_eq!((status, codes(&r)), (0, Vec::<String>::new()));
+}
+
+#[test]
+fn intel_go_on_apple_silicon_without_rosetta_cannot_run() {
+    let m = Machine::new("darwin/arm64");
+    m.install("go1.23.2-darwin-amd64", &m.sys("/usr/local/go"));
+    m.path(m.sys("/usr/local/go/bin"));
+    let (r, status) = m.doctor();
+    assert_eq!(status, 1);
+    assert_eq!(r["host"]["rosetta"], false);
+    let f = finding(&r, "foreign-binary");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("Rosetta 2 is not installed"),
+        "{f:#}"
+    );
 }
 
 #[test]
@@ -540,6 +568,8 @@ fn every_kind_of_installation_is_found() {
         "go1.23.2-darwin-arm64",
         &m.home("go/pkg/mod/golang.org/toolchain@v0.0.1-go1.23.2.darwin-arm64"),
     );
+    m.install("go1.23.2-darwin-arm64", &m.sys("/opt/go-pkg"));
+    m.write(&m.sys("/etc/paths.d/go"), "/opt/go-pkg/bin\n");
     m.path(m.sys("/opt/homebrew/bin"));
     let (r, _) = m.doctor();
     let mut sources: Vec<_> = r["installations"]
@@ -558,6 +588,7 @@ fn every_kind_of_installation_is_found() {
             "homebrew",
             "homebrew",
             "mise",
+            "official",
             "official",
             "sdk",
             "toolchain-cache"

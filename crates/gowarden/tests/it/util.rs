@@ -160,12 +160,28 @@ impl Machine {
         for d in ["root", "home", "work"] {
             std::fs::create_dir_all(dir.join(d)).unwrap();
         }
-        Machine {
+        let m = Machine {
             dir,
             host: host.to_string(),
             path: Default::default(),
             env: Default::default(),
+        };
+        if host.starts_with("darwin/") {
+            // A Mac set up for development: Command Line Tools installed and selected.
+            let clt = m.sys("/Library/Developer/CommandLineTools");
+            m.write(&clt.join("usr/bin/xcrun"), "");
+            m.link(
+                "/Library/Developer/CommandLineTools",
+                &m.sys("/var/db/xcode_select_link"),
+            );
         }
+        m
+    }
+
+    /// Installs Rosetta 2 (its runtime file, which is what gowarden checks).
+    pub fn with_rosetta(&self) -> &Machine {
+        self.write(&self.sys("/Library/Apple/usr/share/rosetta/rosetta"), "");
+        self
     }
 
     /// A path under the system root, for an absolute system path like `/opt/homebrew/bin`.

@@ -1,0 +1,276 @@
+//! Facts about the host beyond its OS and architecture: whether gowarden itself runs under
+//! Rosetta, whether Rosetta is installed, which Command Line Tools / Xcode is selected, and
+//! whether both Homebrew prefixes exist.
+//!
+//! macOS system calls stay in small `imp` functions; the decisions they feed are portable.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::binary;
+use crate::context::{Context, Host};
+use crate::platform::{Arch, Os};
+
+/// Where Rosetta 2's runtime lives once installed (`softwareupdate --install-rosetta`). A
+/// community convention rather than an Apple-documented test (FACTS.md §5.4): the oahd daemon
+/// sits on the sealed system volume whether or not Rosetta is installed, this file does not.
+pub const ROSETTA_RUNTIME: &str = "/Library/Apple/usr/share/rosetta/rosetta";
+
+/// The host, as the doctor reports it under `host`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostFacts {
+    /// OS and architecture, Go's names.
+    #[serde(flatten)]
+    pub host: Host,
+    /// gowarden itself runs translated (`sysctl.proc_translated`). `None` when judging another
+    /// host (`GOWARDEN_HOST`) or where the kernel cannot tell (Linux: qemu-user hides itself
+    /// from the guest).
+    pub translated: Option<bool>,
+    /// Rosetta 2 is installed (arm64 Macs only; see [`ROSETTA_RUNTIME`]).
+    pub rosetta: Option<bool>,
+    /// The selected developer directory (macOS only).
+    pub developer_dir: Option<DeveloperDir>,
+    /// Homebrew prefixes present, and the `go` each provides.
+    pub homebrew: Vec<HomebrewPrefix>,
+}
+
+/// The active developer directory and whether it can compile C.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeveloperDir {
+    /// The directory, when one is selected.
+    #[serde(serialize_with = "crate::serde_opt_path")]
+    pub path: Option<PathBuf>,
+    /// `DEVELOPER_DIR`, `xcode-select-link` (`/var/db/xcode_select_link`), `xcode-select`, or
+    /// `none`.
+    pub source: &'static str,
+    /// `command-line-tools`, `xcode` or `other`.
+    pub kind: &'static str,
+    /// The directory exists.
+    pub exists: bool,
+    /// `usr/bin/xcrun` exists in it: cgo's `clang` shim can find a compiler.
+    pub xcrun: bool,
+}
+
+/// A Homebrew installation prefix.
+#[derive(Debug, Clone, Serialize)]
+pub struct HomebrewPrefix {
+    /// `/opt/homebrew` (arm64) or `/usr/local` (Intel).
+    #[serde(serialize_with = "crate::serde_path")]
+    pub prefix: PathBuf,
+    /// The architecture that prefix serves.
+    pub arch: Arch,
+    /// The Go version its `bin/go` runs, when it has one.
+    pub go: Option<String>,
+}
+
+/// Gathers the host facts for `ctx`.
+pub fn facts(ctx: &Context) -> HostFacts {
+    let host = ctx.host().clone();
+    let darwin = host.os == Os::Darwin;
+    HostFacts {
+        translated: if ctx.host_overridden() {
+            None
+        } else {
+            imp::self_translated()
+        },
+        rosetta: (darwin && host.arch == Arch::Arm64)
+            .then(|| ctx.system(ROSETTA_RUNTIME).is_file()),
+        developer_dir: darwin.then(|| developer_dir(ctx)),
+        homebrew: if darwin {
+            homebrew_prefixes(ctx)
+        } else {
+            Vec::new()
+        },
+        host,
+    }
+}
+
+/// `DEVELOPER_DIR`, else the `xcode-select` link, else (on a real Mac) `xcode-select -p`.
+fn developer_dir(ctx: &Context) -> DeveloperDir {
+    let (path, source) = if let Some(d) = ctx.var("DEVELOPER_DIR") {
+        (Some(PathBuf::from(d)), "DEVELOPER_DIR")
+    } else if let Ok(target) = fs::read_link(ctx.system("/var/db/xcode_select_link")) {
+        (
+            Some(ctx.system(&target.to_string_lossy())),
+            "xcode-select-link",
+        )
+    } else if let Some(p) = (!ctx.root_overridden())
+        .then(imp::xcode_select_print_path)
+        .flatten()
+    {
+        (Some(p), "xcode-select")
+    } else {
+        (None, "none")
+    };
+    describe_developer_dir(path, source)
+}
+
+/// Classifies a developer directory and checks for `xcrun` in it.
+pub fn describe_developer_dir(path: Option<PathBuf>, source: &'static str) -> DeveloperDir {
+    let kind = match &path {
+        Some(p) if p.ends_with("CommandLineTools") => "command-line-tools",
+        Some(p) if p.to_string_lossy().contains(".app/Contents/Developer") => "xcode",
+        _ => "other",
+    };
+    let exists = path.as_deref().is_some_and(Path::is_dir);
+    let xcrun = path
+        .as_deref()
+        .is_some_and(|p| p.join("usr/bin/xcrun").is_file());
+    DeveloperDir {
+        path,
+        source,
+        kind,
+        exists,
+        xcrun,
+    }
+}
+
+fn homebrew_prefixes(ctx: &Context) -> Vec<HomebrewPrefix> {
+    // Apple Silicon Homebrew lives in /opt/homebrew; Intel (and Rosetta) Homebrew keeps its
+    // repository in /usr/local/Homebrew.
+    [
+        ("/opt/homebrew", "/opt/homebrew", Arch::Arm64),
+        ("/usr/local", "/usr/local/Homebrew", Arch::Amd64),
+    ]
+    .into_iter()
+    .filter(|(_, marker, _)| ctx.system(marker).is_dir())
+    .map(|(prefix, _, arch)| {
+        let prefix = ctx.system(prefix);
+        let go = prefix.join("bin/go");
+        let go = go.exists().then(|| {
+            let i = binary::inspect(&go);
+            let archs: Vec<_> = i.slices.iter().map(|s| s.arch.to_string()).collect();
+            match i.go() {
+                Some(g) => format!("{} ({})", g.version, archs.join("+")),
+                None => "a go that is not a readable Go binary".to_string(),
+            }
+        });
+        HomebrewPrefix { prefix, arch, go }
+    })
+    .collect()
+}
+
+/// `PROC_FLAG_ROSETTA` in `proc_bsdinfo.pbi_flags` (xnu `bsd/sys/proc_info_private.h`, set
+/// from `P_TRANSLATED`; FACTS.md §5.2).
+pub const PROC_FLAG_ROSETTA: u32 = 0x0200_0000;
+
+/// Whether a `pbi_flags` word marks a process as running under Rosetta.
+pub fn flags_say_translated(pbi_flags: u32) -> bool {
+    pbi_flags & PROC_FLAG_ROSETTA != 0
+}
+
+/// Whether `sysctlbyname("sysctl.proc_translated")`'s outcome means "translated": `Ok(1)` yes,
+/// `Ok(0)` no, `ENOENT` (kernels without Rosetta) no, anything else unknown.
+pub fn proc_translated_outcome(result: Result<i32, i32>) -> Option<bool> {
+    match result {
+        Ok(v) => Some(v == 1),
+        Err(errno) if errno == libc::ENOENT => Some(false),
+        Err(_) => None,
+    }
+}
+
+#[cfg(target_os = "macos")]
+mod imp {
+    use std::ffi::OsStr;
+    use std::path::{Path, PathBuf};
+
+    pub(super) fn self_translated() -> Option<bool> {
+        let name = c"sysctl.proc_translated";
+        let mut value: libc::c_int = 0;
+        let mut size = std::mem::size_of::<libc::c_int>();
+        // SAFETY: `value` and `size` are valid for writes and sized for the int this sysctl
+        // returns; no new value is set.
+        let rc = unsafe {
+            libc::sysctlbyname(
+                name.as_ptr(),
+                (&raw mut value).cast(),
+                &mut size,
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        let result = if rc == 0 {
+            Ok(value)
+        } else {
+            Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+        };
+        super::proc_translated_outcome(result)
+    }
+
+    pub(super) fn xcode_select_print_path() -> Option<PathBuf> {
+        let out = crate::process::run(
+            Path::new("/usr/bin/xcode-select"),
+            &[OsStr::new("-p")],
+            [("PATH", "/usr/bin:/bin")],
+            super::XCODE_SELECT_TIMEOUT,
+        )
+        .ok()?;
+        if out.code != Some(0) {
+            return None;
+        }
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        (!text.is_empty()).then(|| PathBuf::from(text))
+    }
+}
+
+#[cfg(not(target_os = "macos"))]
+mod imp {
+    use std::path::PathBuf;
+
+    /// Linux: the kernel does not tell a qemu-user guest that it is one.
+    pub(super) fn self_translated() -> Option<bool> {
+        None
+    }
+
+    pub(super) fn xcode_select_print_path() -> Option<PathBuf> {
+        None
+    }
+}
+
+/// `xcode-select -p` answers at once; a hung one must not hold up a scan.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+const XCODE_SELECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn translation_flag_words() {
+        assert!(flags_say_translated(0x0200_0000 | 0x10));
+        assert!(!flags_say_translated(0x0000_4011));
+        assert_eq!(proc_translated_outcome(Ok(1)), Some(true));
+        assert_eq!(proc_translated_outcome(Ok(0)), Some(false));
+        assert_eq!(
+            proc_translated_outcome(Err(libc::ENOENT)),
+            Some(false),
+            "no Rosetta in the kernel: native"
+        );
+        assert_eq!(proc_translated_outcome(Err(libc::EPERM)), None);
+    }
+
+    #[test]
+    fn developer_dir_kinds() {
+        let d = tempfile::tempdir().unwrap();
+        let clt = d.path().join("Library/Developer/CommandLineTools");
+        fs::create_dir_all(clt.join("usr/bin")).unwrap();
+        fs::write(clt.join("usr/bin/xcrun"), b"").unwrap();
+        let ok = describe_developer_dir(Some(clt.clone()), "xcode-select-link");
+        assert_eq!(
+            (ok.kind, ok.exists, ok.xcrun),
+            ("command-line-tools", true, true)
+        );
+        let xcode = describe_developer_dir(
+            Some("/Applications/Xcode.app/Contents/Developer".into()),
+            "DEVELOPER_DIR",
+        );
+        assert_eq!(
+            (xcode.kind, xcode.exists, xcode.xcrun),
+            ("xcode", false, false)
+        );
+        assert_eq!(describe_developer_dir(None, "none").kind, "other");
+    }
+}
