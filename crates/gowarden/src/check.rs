@@ -552,15 +552,26 @@ fn goroot_checks(f: &Facts<'_>, g: &GoOnPath, out: &mut Vec<Finding>) {
         return;
     };
     let overridden = matches!(source, GorootSource::Env | GorootSource::GoEnvFile);
-    let unset = match source {
-        GorootSource::GoEnvFile => "go env -u GOROOT".to_string(),
+    // Where a shell startup file sets it, when the environment is where it comes from.
+    let origin = (source == GorootSource::Env)
+        .then(|| f.goroot_assignments.last())
+        .flatten();
+    let unset = match (source, origin) {
+        (GorootSource::GoEnvFile, _) => "go env -u GOROOT".to_string(),
+        (_, Some(a)) => format!(
+            "delete line {} of {} (`{}`), then open a new shell; go finds its own GOROOT",
+            a.line,
+            a.file.display(),
+            a.text
+        ),
         _ => "unset GOROOT   (and delete the `export GOROOT=...` line from your shell startup file; go finds its own GOROOT)".to_string(),
     };
-    let where_set = if source == GorootSource::Env {
-        "in the environment"
-    } else {
-        "in the go env file"
+    let where_set = match (source, origin) {
+        (GorootSource::GoEnvFile, _) => "in the go env file".to_string(),
+        (_, Some(a)) => format!("at {}:{}", a.file.display(), a.line),
+        _ => "in the environment".to_string(),
     };
+    let origin_file: Vec<PathBuf> = origin.map(|a| a.file.clone()).into_iter().collect();
     if overridden {
         if let Ok(meta) = std::fs::symlink_metadata(root)
             && meta.file_type().is_symlink()
@@ -581,7 +592,7 @@ fn goroot_checks(f: &Facts<'_>, g: &GoOnPath, out: &mut Vec<Finding>) {
                 ),
                 "every go command fails with \"go: cannot find GOROOT directory\" (or cannot find its compiler)",
                 unset.clone(),
-                vec![root.clone()],
+                [vec![root.clone()], origin_file.clone()].concat(),
             ));
             return;
         }
@@ -594,7 +605,7 @@ fn goroot_checks(f: &Facts<'_>, g: &GoOnPath, out: &mut Vec<Finding>) {
                 format!("GOROOT={} (set {where_set}) is {rootv}, but the go on PATH ({}) is {bin}", root.display(), g.path.display()),
                 &format!("builds fail with: compile: version \"{rootv}\" does not match go tool version \"{bin}\""),
                 unset.clone(),
-                vec![root.clone(), g.path.clone()],
+                [vec![root.clone(), g.path.clone()], origin_file.clone()].concat(),
             ));
         }
     } else if let (Some(bin), Some(rootv)) = (version, &info.version)

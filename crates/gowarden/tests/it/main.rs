@@ -8,5 +8,7 @@
 
 mod doctor;
 mod fuzz_regressions;
+mod host;
 mod inspect;
+mod login_shell;
 mod util;

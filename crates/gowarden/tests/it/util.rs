@@ -261,7 +261,14 @@ impl Machine {
 
     /// `gowarden doctor --json`, parsed, with its exit status.
     pub fn doctor(&self) -> (serde_json::Value, i32) {
-        let out = run(&mut self.command(&["doctor", "--json"]));
+        self.doctor_with(&[])
+    }
+
+    /// `gowarden doctor --json EXTRA...`, parsed, with its exit status.
+    pub fn doctor_with(&self, extra: &[&str]) -> (serde_json::Value, i32) {
+        let mut args = vec!["doctor", "--json"];
+        args.extend_from_slice(extra);
+        let out = run(&mut self.command(&args));
         (out.json(), out.status)
     }
 
@@ -283,6 +290,23 @@ fn copy_tree(src: &Path, dest: &Path) {
             std::fs::copy(entry.path(), &to).unwrap();
         }
     }
+}
+
+/// A shell from Debian's packages, which must be installed (scripts/install-deps does it).
+pub fn shell(name: &str) -> PathBuf {
+    ["/usr/bin", "/bin"]
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{name} is not installed: run scripts/install-deps"))
+}
+
+/// Whether any process's command line contains `token`.
+pub fn process_with(token: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+        std::fs::read(e.path().join("cmdline"))
+            .is_ok_and(|c| String::from_utf8_lossy(&c).contains(token))
+    })
 }
 
 /// The codes of a doctor report's findings, in order.
