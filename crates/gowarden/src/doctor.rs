@@ -214,7 +214,8 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
         }
         None => process_ctx,
     };
-    let host_facts = host::facts(ctx);
+    let mut inspector = binary::Inspector::default();
+    let host_facts = host::facts(ctx, &mut inspector);
     // Live processes belong to the machine this runs on; a preview of another host has none.
     let translated_processes = if ctx.host_overridden() {
         Vec::new()
@@ -247,25 +248,27 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
     let go_on_path: Vec<GoOnPath> = entries
         .iter()
         .filter(|e| e.has_go)
-        .filter(|e| seen_dirs.insert(fs::canonicalize(&e.dir).unwrap_or_else(|_| e.dir.clone())))
-        .map(|e| go_on_path_entry(ctx, &user_env, e, entries.len()))
+        .filter(|e| seen_dirs.insert(path::file_id(&e.dir)))
+        .map(|e| go_on_path_entry(ctx, &user_env, e, entries.len(), &mut inspector))
         .collect();
 
-    let mut installations = install::discover(ctx, &user_env);
+    let mut installations = install::discover(ctx, &user_env, &mut inspector);
+    let mut root_ids: Vec<_> = installations
+        .iter()
+        .map(|i| path::file_id(&i.goroot))
+        .collect();
     for g in &go_on_path {
         // The tree the binary belongs to, even when GOROOT overrides it (that override is
         // judged by the findings, not listed as an install).
         let Some(root) = &g.home_goroot else { continue };
-        let canon = fs::canonicalize(root).unwrap_or_else(|_| root.clone());
-        match installations
-            .iter_mut()
-            .find(|i| fs::canonicalize(&i.goroot).unwrap_or_else(|_| i.goroot.clone()) == canon)
-        {
-            Some(i) => i.on_path = true,
+        let id = path::file_id(root);
+        match root_ids.iter().position(|r| id.is_some() && *r == id) {
+            Some(i) => installations[i].on_path = true,
             None => {
-                let mut i = install::read(root, g.source);
+                let mut i = install::read(root, g.source, &mut inspector);
                 i.on_path = true;
                 installations.push(i);
+                root_ids.push(id);
             }
         }
     }
@@ -333,10 +336,16 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
     }
 }
 
-fn go_on_path_entry(ctx: &Context, user_env: &EnvFile, entry: &Entry, path_len: usize) -> GoOnPath {
+fn go_on_path_entry(
+    ctx: &Context,
+    user_env: &EnvFile,
+    entry: &Entry,
+    path_len: usize,
+    inspector: &mut binary::Inspector,
+) -> GoOnPath {
     let invoked = entry.dir.join("go");
     let chain = symlink::resolve(&invoked);
-    let inspection = binary::inspect(&invoked);
+    let inspection = inspector.inspect(&invoked);
     let runs = runs_on(ctx, &inspection);
     let primary = inspection.primary_slice();
     let is_script = inspection.format == Format::Script;

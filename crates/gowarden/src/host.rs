@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::binary;
+use crate::binary::Inspector;
 use crate::context::{Context, Host};
 use crate::platform::{Arch, Os};
 
@@ -67,7 +67,7 @@ pub struct HomebrewPrefix {
 }
 
 /// Gathers the host facts for `ctx`.
-pub fn facts(ctx: &Context) -> HostFacts {
+pub fn facts(ctx: &Context, inspector: &mut Inspector) -> HostFacts {
     let host = ctx.host().clone();
     let darwin = host.os == Os::Darwin;
     HostFacts {
@@ -80,7 +80,7 @@ pub fn facts(ctx: &Context) -> HostFacts {
             .then(|| ctx.system(ROSETTA_RUNTIME).is_file()),
         developer_dir: darwin.then(|| developer_dir(ctx)),
         homebrew: if darwin {
-            homebrew_prefixes(ctx)
+            homebrew_prefixes(ctx, inspector)
         } else {
             Vec::new()
         },
@@ -128,7 +128,7 @@ pub fn describe_developer_dir(path: Option<PathBuf>, source: &'static str) -> De
     }
 }
 
-fn homebrew_prefixes(ctx: &Context) -> Vec<HomebrewPrefix> {
+fn homebrew_prefixes(ctx: &Context, inspector: &mut Inspector) -> Vec<HomebrewPrefix> {
     // Apple Silicon Homebrew lives in /opt/homebrew; Intel (and Rosetta) Homebrew keeps its
     // repository in /usr/local/Homebrew.
     [
@@ -141,7 +141,7 @@ fn homebrew_prefixes(ctx: &Context) -> Vec<HomebrewPrefix> {
         let prefix = ctx.system(prefix);
         let go = prefix.join("bin/go");
         let go = go.exists().then(|| {
-            let i = binary::inspect(&go);
+            let i = inspector.inspect(&go);
             let archs: Vec<_> = i.slices.iter().map(|s| s.arch.to_string()).collect();
             match i.go() {
                 Some(g) => format!("{} ({})", g.version, archs.join("+")),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::binary::{self, Inspection};
+use crate::binary::{Inspection, Inspector};
 use crate::context::Context;
 use crate::goroot::{self, EnvFile};
 use crate::platform::Arch;
@@ -195,9 +195,8 @@ pub struct Installation {
 }
 
 /// Reads the installation rooted at `goroot`.
-pub fn read(goroot: &Path, source: Source) -> Installation {
-    let bin = goroot.join("bin/go");
-    let inspection = binary::inspect(&bin);
+pub fn read(goroot: &Path, source: Source, inspector: &mut Inspector) -> Installation {
+    let inspection = inspector.inspect(&goroot.join("bin/go"));
     assess(goroot, source, &inspection)
 }
 
@@ -212,7 +211,10 @@ pub fn assess(goroot: &Path, source: Source, go: &Inspection) -> Installation {
     if let Some(err) = &go.error {
         problems.push(err.to_string());
     } else if build.is_none() {
-        problems.push(format!("{} carries no Go build info", go.path.display()));
+        problems.push(format!(
+            "{} carries no Go build info",
+            goroot.join("bin/go").display()
+        ));
     }
     if let (Some(b), Some(f)) = (build, &file_version)
         && b.version != *f
@@ -237,7 +239,7 @@ pub fn assess(goroot: &Path, source: Source, go: &Inspection) -> Installation {
 }
 
 /// Every installation in the well-known places, deduplicated by real path.
-pub fn discover(ctx: &Context, user_env: &EnvFile) -> Vec<Installation> {
+pub fn discover(ctx: &Context, user_env: &EnvFile, inspector: &mut Inspector) -> Vec<Installation> {
     let mut found: Vec<(PathBuf, Source)> = Vec::new();
     let official = ctx.system("/usr/local/go");
     if official.join("bin/go").exists() || official.join("VERSION").exists() {
@@ -283,8 +285,11 @@ pub fn discover(ctx: &Context, user_env: &EnvFile) -> Vec<Installation> {
     let mut seen = HashSet::new();
     found
         .into_iter()
-        .filter(|(root, _)| seen.insert(fs::canonicalize(root).unwrap_or_else(|_| root.clone())))
-        .map(|(root, source)| read(&root, source))
+        .filter(|(root, _)| match crate::path::file_id(root) {
+            Some(id) => seen.insert(id),
+            None => true,
+        })
+        .map(|(root, source)| read(&root, source, inspector))
         .collect()
 }
 

@@ -69,12 +69,20 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut out = io::stdout().lock();
+    // Buffered: stdout is line-buffered, and a pretty-printed report has hundreds of lines,
+    // each of which would otherwise be its own write(2).
+    let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let code = dispatch(cli, &mut stdout)?;
+    stdout.flush().context("writing to stdout")?;
+    Ok(code)
+}
+
+fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Inspect { files, json } => {
             let reports: Vec<_> = files.iter().map(|f| gowarden::inspect(f)).collect();
             if json {
-                serde_json::to_writer_pretty(&mut out, &reports).context("writing JSON")?;
+                serde_json::to_writer_pretty(&mut *out, &reports).context("writing JSON")?;
                 writeln!(out)?;
             } else {
                 for r in &reports {
@@ -113,7 +121,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             );
             if json {
-                serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
+                serde_json::to_writer_pretty(&mut *out, &report).context("writing JSON")?;
                 writeln!(out)?;
             } else {
                 let color = io::stdout().is_terminal()
@@ -127,7 +135,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::PrintEnv { marker } => {
-            gowarden::shell::write_env_block(&mut out, &marker, std::env::vars_os())?;
+            gowarden::shell::write_env_block(out, &marker, std::env::vars_os())?;
             Ok(ExitCode::SUCCESS)
         }
     }

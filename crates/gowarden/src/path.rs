@@ -66,11 +66,14 @@ pub fn scan(ctx: &Context) -> Vec<Entry> {
             } else {
                 ctx.cwd().join(&raw_os)
             };
-            let symlink = fs::symlink_metadata(&dir)
-                .ok()
-                .filter(|m| m.file_type().is_symlink())
-                .and_then(|_| fs::read_link(&dir).ok());
-            let kind = match fs::metadata(&dir) {
+            // One lstat, plus a stat only for links: this runs for every PATH entry.
+            let (symlink, meta) = match fs::symlink_metadata(&dir) {
+                Ok(l) if l.file_type().is_symlink() => {
+                    (fs::read_link(&dir).ok(), fs::metadata(&dir))
+                }
+                other => (None, other),
+            };
+            let kind = match &meta {
                 Ok(m) if m.is_dir() => EntryKind::Dir,
                 Ok(_) => EntryKind::NotADir,
                 Err(_) if symlink.is_some() => match symlink::resolve(&dir).end {
@@ -92,17 +95,23 @@ pub fn scan(ctx: &Context) -> Vec<Entry> {
                 has_go: false,
                 broken_go: None,
             };
-            if kind == EntryKind::Dir {
-                entry.writable_by_others = writable_by_others(&entry.dir, ctx.user());
+            if let (EntryKind::Dir, Ok(meta)) = (kind, &meta) {
+                entry.writable_by_others = writable_by_others(meta, ctx.user());
                 let go = entry.dir.join("go");
-                entry.has_go = is_executable(&go);
-                if !entry.has_go
-                    && fs::symlink_metadata(&go).is_ok_and(|m| m.file_type().is_symlink())
-                {
-                    let chain = symlink::resolve(&go);
-                    if matches!(chain.end, End::Dangling | End::Loop) {
-                        entry.broken_go = Some(chain);
-                    }
+                // lstat first: most PATH entries have no `go`, and that costs one call.
+                match fs::symlink_metadata(&go) {
+                    Ok(l) if l.file_type().is_symlink() => match fs::metadata(&go) {
+                        Ok(m) => entry.has_go = is_executable_meta(&m),
+                        // A link that points nowhere (or loops) is skipped by the shell: a finding.
+                        Err(_) => {
+                            let chain = symlink::resolve(&go);
+                            if matches!(chain.end, End::Dangling | End::Loop) {
+                                entry.broken_go = Some(chain);
+                            }
+                        }
+                    },
+                    Ok(m) => entry.has_go = is_executable_meta(&m),
+                    Err(_) => {}
                 }
             }
             entry
@@ -110,31 +119,47 @@ pub fn scan(ctx: &Context) -> Vec<Entry> {
         .collect()
 }
 
-/// Whether `p` is what a shell would run: a regular file (through links) with an execute bit.
-pub fn is_executable(p: &Path) -> bool {
+/// Identity of a file or directory (device, inode), following links: two paths name the same
+/// thing when their ids are equal. One stat, where `canonicalize` costs a readlink per
+/// path component.
+pub fn file_id(p: &Path) -> Option<(u64, u64)> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
     }
     #[cfg(not(unix))]
     {
-        p.is_file()
+        let _ = p;
+        None
+    }
+}
+
+/// Whether `p` is what a shell would run: a regular file (through links) with an execute bit.
+pub fn is_executable(p: &Path) -> bool {
+    fs::metadata(p).is_ok_and(|m| is_executable_meta(&m))
+}
+
+fn is_executable_meta(m: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        m.is_file() && m.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        m.is_file()
     }
 }
 
 #[cfg(unix)]
-fn writable_by_others(dir: &Path, (uid, gid): (u32, u32)) -> bool {
+fn writable_by_others(m: &fs::Metadata, (uid, gid): (u32, u32)) -> bool {
     use std::os::unix::fs::MetadataExt;
-    let Ok(m) = fs::metadata(dir) else {
-        return false;
-    };
-    let mode = m.mode();
-    decide_writable_by_others(mode, m.uid(), m.gid(), uid, gid)
+    decide_writable_by_others(m.mode(), m.uid(), m.gid(), uid, gid)
 }
 
 #[cfg(not(unix))]
-fn writable_by_others(_: &Path, _: (u32, u32)) -> bool {
+fn writable_by_others(_: &fs::Metadata, _: (u32, u32)) -> bool {
     false
 }
 

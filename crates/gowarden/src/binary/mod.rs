@@ -216,6 +216,28 @@ impl Inspection {
     }
 }
 
+/// Inspections shared within one scan, by file identity: the active `go` is usually also an
+/// installation's `bin/go` and a Homebrew prefix's `go`, and each is read once.
+#[derive(Debug, Default)]
+pub struct Inspector {
+    seen: std::collections::HashMap<(u64, u64), std::rc::Rc<Inspection>>,
+}
+
+impl Inspector {
+    /// [`inspect`], or the earlier report on the same file (its `path` is the first one asked).
+    pub fn inspect(&mut self, path: &Path) -> std::rc::Rc<Inspection> {
+        let id = crate::path::file_id(path);
+        if let Some(hit) = id.and_then(|id| self.seen.get(&id)) {
+            return hit.clone();
+        }
+        let report = std::rc::Rc::new(inspect(path));
+        if let (Some(id), None) = (id, &report.error) {
+            self.seen.insert(id, report.clone());
+        }
+        report
+    }
+}
+
 /// Inspects the file at `path` (following symlinks). Never panics on file contents and never
 /// blocks: the outcome, including any failure, is in the returned report.
 pub fn inspect(path: &Path) -> Inspection {

@@ -1,11 +1,7 @@
 //! Host facts and processes: Command Line Tools, two Homebrews, and programs running under
 //! emulation (for real: an arm64 Go program under Debian's qemu-user).
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use crate::util::{Dir, Machine, codes, finding, fixture, fixtures};
+use crate::util::{Machine, codes, finding};
 
 fn homebrew_go(m: &Machine) {
     let keg = m.sys("/opt/homebrew/Cellar/go/1.23.2");
@@ -76,112 +72,121 @@ fn both_homebrew_prefixes_each_with_a_go() {
     assert_eq!(r["host"]["homebrew"].as_array().unwrap().len(), 2);
 }
 
-/// A Go program that sleeps, cross-compiled for linux/arm64 with the fixture toolchain.
-fn arm64_sleeper(dir: &Dir) -> PathBuf {
-    dir.write(
-        "src/main.go",
-        b"package main\n\nimport \"time\"\n\nfunc main() { time.Sleep(120 * time.Second) }\n",
-    );
-    dir.write("src/go.mod", b"module example.com/sleeper\n\ngo 1.22\n");
-    let out = dir.join("sleeper");
-    let status = Command::new(fixture("go1.23.2-linux-amd64/go/bin/go"))
-        .args(["build", "-trimpath", "-o"])
-        .arg(&out)
-        .arg(".")
-        .current_dir(dir.join("src"))
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", dir.path())
-        .env("GOCACHE", fixtures().join("gocache"))
-        .env("GOENV", "off")
-        .env("GOTOOLCHAIN", "local")
-        .env("GOFLAGS", "-mod=mod")
-        .envs([("GOOS", "linux"), ("GOARCH", "arm64"), ("CGO_ENABLED", "0")])
-        .status()
-        .unwrap();
-    assert!(status.success(), "cross-compiling the arm64 sleeper failed");
-    out
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn under_qemu(program: &Path) -> Killed {
-    let qemu = Path::new("/usr/bin/qemu-aarch64");
-    assert!(
-        qemu.is_file(),
-        "qemu-user is not installed: run scripts/install-deps"
-    );
-    let child = Command::new(qemu)
-        .arg(program)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until the kernel shows it running the emulator.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::fs::read_link(format!("/proc/{}/exe", child.id())).is_err()
-        && Instant::now() < deadline
-    {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    Killed(child)
-}
-
+/// Linux's twin of Rosetta: a real arm64 program under qemu-user.
 #[cfg(target_os = "linux")]
-#[test]
-fn gopls_running_under_qemu_is_reported() {
-    let dir = Dir::new();
-    let sleeper = arm64_sleeper(&dir);
-    let gopls = dir.join("gopls");
-    std::fs::copy(&sleeper, &gopls).unwrap();
-    let relevant = under_qemu(&gopls);
-    let irrelevant = under_qemu(&sleeper);
+mod qemu {
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
 
-    let m = Machine::new("linux/amd64");
-    m.path(m.sys("/usr/bin"));
-    let (r, _) = m.doctor();
-    let procs = r["translated_processes"].as_array().unwrap();
-    let mine = procs
-        .iter()
-        .find(|p| p["pid"] == relevant.0.id())
-        .unwrap_or_else(|| panic!("pid {} not in {procs:#?}", relevant.0.id()));
-    assert_eq!(mine["name"], "gopls");
-    assert_eq!(mine["exe"], gopls.to_str().unwrap());
-    assert_eq!(mine["translator"], "/usr/bin/qemu-aarch64");
-    assert!(mine["why"].as_str().unwrap().contains("amd64"));
-    assert!(
-        !procs.iter().any(|p| p["pid"] == irrelevant.0.id()),
-        "a process named sleeper does not matter for Go work"
-    );
-    let f = finding(&r, "translated-process");
-    assert!(
-        f["message"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("gopls (pid {}", relevant.0.id())),
-        "{f:#}"
-    );
+    use crate::util::{Dir, Machine, finding, fixture, fixtures};
 
-    let (all, _) = m.doctor_with(&["--all-processes"]);
-    assert!(
-        all["translated_processes"]
-            .as_array()
-            .unwrap()
+    /// A Go program that sleeps, cross-compiled for linux/arm64 with the fixture toolchain.
+    fn arm64_sleeper(dir: &Dir) -> PathBuf {
+        dir.write(
+            "src/main.go",
+            b"package main\n\nimport \"time\"\n\nfunc main() { time.Sleep(120 * time.Second) }\n",
+        );
+        dir.write("src/go.mod", b"module example.com/sleeper\n\ngo 1.22\n");
+        let out = dir.join("sleeper");
+        let status = Command::new(fixture("go1.23.2-linux-amd64/go/bin/go"))
+            .args(["build", "-trimpath", "-o"])
+            .arg(&out)
+            .arg(".")
+            .current_dir(dir.join("src"))
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", dir.path())
+            .env("GOCACHE", fixtures().join("gocache"))
+            .env("GOENV", "off")
+            .env("GOTOOLCHAIN", "local")
+            .env("GOFLAGS", "-mod=mod")
+            .envs([("GOOS", "linux"), ("GOARCH", "arm64"), ("CGO_ENABLED", "0")])
+            .status()
+            .unwrap();
+        assert!(status.success(), "cross-compiling the arm64 sleeper failed");
+        out
+    }
+
+    struct Killed(Child);
+
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn under_qemu(program: &Path) -> Killed {
+        let qemu = Path::new("/usr/bin/qemu-aarch64");
+        assert!(
+            qemu.is_file(),
+            "qemu-user is not installed: run scripts/install-deps"
+        );
+        let child = Command::new(qemu)
+            .arg(program)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until the kernel shows it running the emulator.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::read_link(format!("/proc/{}/exe", child.id())).is_err()
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Killed(child)
+    }
+
+    #[test]
+    fn gopls_running_under_qemu_is_reported() {
+        let dir = Dir::new();
+        let sleeper = arm64_sleeper(&dir);
+        let gopls = dir.join("gopls");
+        std::fs::copy(&sleeper, &gopls).unwrap();
+        let relevant = under_qemu(&gopls);
+        let irrelevant = under_qemu(&sleeper);
+
+        let m = Machine::new("linux/amd64");
+        m.path(m.sys("/usr/bin"));
+        let (r, _) = m.doctor();
+        let procs = r["translated_processes"].as_array().unwrap();
+        let mine = procs
             .iter()
-            .any(|p| p["pid"] == irrelevant.0.id())
-    );
+            .find(|p| p["pid"] == relevant.0.id())
+            .unwrap_or_else(|| panic!("pid {} not in {procs:#?}", relevant.0.id()));
+        assert_eq!(mine["name"], "gopls");
+        assert_eq!(mine["exe"], gopls.to_str().unwrap());
+        assert_eq!(mine["translator"], "/usr/bin/qemu-aarch64");
+        assert!(mine["why"].as_str().unwrap().contains("amd64"));
+        assert!(
+            !procs.iter().any(|p| p["pid"] == irrelevant.0.id()),
+            "a process named sleeper does not matter for Go work"
+        );
+        let f = finding(&r, "translated-process");
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("gopls (pid {}", relevant.0.id())),
+            "{f:#}"
+        );
 
-    // Previewing another host lists no live processes: they belong to this one.
-    let mac = Machine::new("darwin/arm64");
-    assert_eq!(
-        mac.doctor().0["translated_processes"],
-        serde_json::json!([])
-    );
-    drop((relevant, irrelevant));
+        let (all, _) = m.doctor_with(&["--all-processes"]);
+        assert!(
+            all["translated_processes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["pid"] == irrelevant.0.id())
+        );
+
+        // Previewing another host lists no live processes: they belong to this one.
+        let mac = Machine::new("darwin/arm64");
+        assert_eq!(
+            mac.doctor().0["translated_processes"],
+            serde_json::json!([])
+        );
+        drop((relevant, irrelevant));
+    }
 }
