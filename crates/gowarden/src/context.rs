@@ -261,17 +261,27 @@ fn ids() -> (u32, u32) {
 }
 
 #[cfg(test)]
+impl Context {
+    /// A context for unit tests: these variables, judged as `host`, rooted at `root`, in `cwd`.
+    pub(crate) fn fake(vars: &[(&str, &str)], host: &str, root: &str, cwd: &Path) -> Context {
+        let vars = vars
+            .iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        Context::new(
+            vars,
+            PathBuf::from(root),
+            host.parse().expect("test host"),
+            cwd.to_path_buf(),
+        )
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     fn ctx(vars: &[(&str, &str)], host: &str) -> Context {
-        Context::new(
-            vars.iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-            PathBuf::from("/fake"),
-            host.parse().unwrap(),
-            PathBuf::from("/work"),
-        )
+        Context::fake(vars, host, "/fake", Path::new("/work"))
     }
 
     #[test]

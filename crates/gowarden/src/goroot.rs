@@ -214,18 +214,10 @@ pub fn read_version_file(dir: &Path) -> Option<GoVersion> {
 
 #[cfg(test)]
 mod tests {
-    use std::ffi::OsString;
-
     use super::*;
 
     fn ctx(vars: &[(&str, &str)], host: &str) -> Context {
-        Context::new(
-            vars.iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-            PathBuf::from("/"),
-            host.parse().unwrap(),
-            PathBuf::from("/"),
-        )
+        Context::fake(vars, host, "/", Path::new("/"))
     }
 
     fn goroot_at(base: &Path, rel: &str) -> PathBuf {

@@ -295,17 +295,15 @@ pub fn discover(ctx: &Context, user_env: &EnvFile, inspector: &mut Inspector) ->
 
 #[cfg(test)]
 mod tests {
-    use std::ffi::OsString;
-
     use super::*;
 
     #[test]
     fn classifies_by_location() {
-        let ctx = Context::new(
-            [("HOME", "/Users/me")].map(|(k, v)| (OsString::from(k), OsString::from(v))),
-            PathBuf::from("/r"),
-            "darwin/arm64".parse().unwrap(),
-            PathBuf::from("/"),
+        let ctx = Context::fake(
+            &[("HOME", "/Users/me")],
+            "darwin/arm64",
+            "/r",
+            Path::new("/"),
         );
         let env = EnvFile::default();
         let cases = [

@@ -271,12 +271,7 @@ fn active_lines(out: &mut String, p: Paint, a: &GoOnPath, r: &Report) {
             Provider::Download => format!("switches to {} (to be downloaded)", t.selected),
             Provider::Unavailable => format!("needs {}, which is not available", t.selected),
         };
-        let from = match t.source {
-            crate::toolchain::SettingSource::Env => "the environment",
-            crate::toolchain::SettingSource::GoEnvFile => "the go env file",
-            crate::toolchain::SettingSource::GorootGoEnv => "$GOROOT/go.env",
-            crate::toolchain::SettingSource::Default => "default",
-        };
+        let from = t.source.words();
         row(
             out,
             "toolchain",

@@ -74,17 +74,14 @@ pub fn resolve(start: &Path) -> Chain {
     let mut hops = Vec::new();
     let mut seen = HashSet::new();
     let mut cur = start.to_path_buf();
+    // The last hop has no target: it is where the chain ended.
+    let finish = |mut hops: Vec<Hop>, path: PathBuf, end: End, real: Option<PathBuf>| {
+        hops.push(Hop { path, target: None });
+        Chain { hops, end, real }
+    };
     loop {
         if hops.len() >= MAX_HOPS || !seen.insert(cur.clone()) {
-            hops.push(Hop {
-                path: cur,
-                target: None,
-            });
-            return Chain {
-                hops,
-                end: End::Loop,
-                real: None,
-            };
+            return finish(hops, cur, End::Loop, None);
         }
         match fs::symlink_metadata(&cur) {
             Ok(meta) if meta.file_type().is_symlink() => match fs::read_link(&cur) {
@@ -100,15 +97,7 @@ pub fn resolve(start: &Path) -> Chain {
             },
             Ok(_) => {
                 let real = fs::canonicalize(&cur).ok();
-                hops.push(Hop {
-                    path: cur,
-                    target: None,
-                });
-                return Chain {
-                    hops,
-                    end: End::Found,
-                    real,
-                };
+                return finish(hops, cur, End::Found, real);
             }
             Err(e)
                 if e.kind() == io::ErrorKind::NotFound
@@ -119,27 +108,11 @@ pub fn resolve(start: &Path) -> Chain {
                 } else {
                     End::Dangling
                 };
-                hops.push(Hop {
-                    path: cur,
-                    target: None,
-                });
-                return Chain {
-                    hops,
-                    end,
-                    real: None,
-                };
+                return finish(hops, cur, end, None);
             }
+            // A directory on the way loops; the kernel gave up before we could see where.
             Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                // A directory on the way loops; the kernel gave up before we could see where.
-                hops.push(Hop {
-                    path: cur,
-                    target: None,
-                });
-                return Chain {
-                    hops,
-                    end: End::Loop,
-                    real: None,
-                };
+                return finish(hops, cur, End::Loop, None);
             }
             Err(e) => return unreadable(hops, cur, &e),
         }

@@ -32,6 +32,18 @@ pub enum SettingSource {
     Default,
 }
 
+impl SettingSource {
+    /// In words: "the environment", "$GOROOT/go.env", ...
+    pub fn words(self) -> &'static str {
+        match self {
+            SettingSource::Env => "the environment",
+            SettingSource::GoEnvFile => "the go env file",
+            SettingSource::GorootGoEnv => "$GOROOT/go.env",
+            SettingSource::Default => "the default",
+        }
+    }
+}
+
 /// Where the selected toolchain would come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "path")]
@@ -154,11 +166,11 @@ pub fn select(
         }
         ("local", _) => format!(
             "GOTOOLCHAIN={value} (from {}) starts from the bundled toolchain",
-            source_words(source)
+            source.words()
         ),
         (name, _) => format!(
             "GOTOOLCHAIN={value} (from {}) asks for {name}",
-            source_words(source)
+            source.words()
         ),
     };
 
@@ -243,15 +255,6 @@ pub fn select(
         Provider::Download
     };
     t
-}
-
-fn source_words(s: SettingSource) -> &'static str {
-    match s {
-        SettingSource::Env => "the environment",
-        SettingSource::GoEnvFile => "the go env file",
-        SettingSource::GorootGoEnv => "$GOROOT/go.env",
-        SettingSource::Default => "the default",
-    }
 }
 
 fn display_min(min_name: &str, local: Option<&GoVersion>) -> String {
@@ -345,18 +348,10 @@ pub fn module_cache(ctx: &Context, user_env: &EnvFile) -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use std::ffi::OsString;
-
     use super::*;
 
     fn ctx(dir: &Path, vars: &[(&str, &str)]) -> Context {
-        Context::new(
-            vars.iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-            PathBuf::from("/"),
-            "darwin/arm64".parse().unwrap(),
-            dir.to_path_buf(),
-        )
+        Context::fake(vars, "darwin/arm64", "/", dir)
     }
 
     fn sel(c: &Context, goroot_env: &str) -> Toolchain {
