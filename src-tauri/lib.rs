@@ -15,3 +15,23 @@ pub fn run() {
 pub fn build<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
 }
+
+#[cfg(test)]
+mod tests {
+    /// The real configuration (icons, window, CSP) builds into an app; the mock runtime needs
+    /// no display.
+    #[test]
+    fn app_builds_with_its_real_config() {
+        let app = super::build(tauri::test::mock_builder())
+            .build(tauri::generate_context!("tauri.conf.json", test = true))
+            .expect("the app builds");
+        let main = app
+            .config()
+            .app
+            .windows
+            .iter()
+            .find(|w| w.label == "main")
+            .expect("a main window");
+        assert_eq!(main.title, "gowarden");
+    }
+}

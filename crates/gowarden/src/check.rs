@@ -785,3 +785,80 @@ fn shell_quote(p: &Path) -> String {
         format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::context::Host;
+    use crate::host::HostFacts;
+
+    fn host(translated: Option<bool>) -> HostFacts {
+        HostFacts {
+            host: "darwin/arm64".parse::<Host>().unwrap(),
+            translated,
+            rosetta: Some(true),
+            developer_dir: None,
+            homebrew: Vec::new(),
+        }
+    }
+
+    fn run_with(ctx: &Context, host: &HostFacts, launchctl: Option<&Launchctl>) -> Vec<Finding> {
+        run(&Facts {
+            ctx,
+            user_env: &EnvFile::default(),
+            entries: &[],
+            go_on_path: &[],
+            installations: &[],
+            gotoolchain: None,
+            host,
+            translated_processes: &[],
+            login_shell: None,
+            goroot_assignments: &[],
+            launchctl,
+        })
+    }
+
+    fn codes(f: &[Finding]) -> Vec<&str> {
+        f.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn self_translated_only_when_the_kernel_says_so() {
+        let ctx = Context::fake(&[], "darwin/arm64", "/", Path::new("/"));
+        assert!(codes(&run_with(&ctx, &host(Some(true)), None)).contains(&"self-translated"));
+        assert!(!codes(&run_with(&ctx, &host(Some(false)), None)).contains(&"self-translated"));
+        assert!(!codes(&run_with(&ctx, &host(None), None)).contains(&"self-translated"));
+    }
+
+    #[test]
+    fn launchctl_goroot_that_the_shell_does_not_share() {
+        let stale = Launchctl {
+            goroot: Some("/usr/local/go-1.20".into()),
+            path: None,
+        };
+        let shell_without = Context::fake(&[], "darwin/arm64", "/", Path::new("/"));
+        let found = run_with(&shell_without, &host(Some(false)), Some(&stale));
+        let f = found
+            .iter()
+            .find(|f| f.code == "launchctl-env")
+            .expect("launchctl-env");
+        assert!(
+            f.message.contains("GOROOT=/usr/local/go-1.20") && f.message.contains("no GOROOT"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.fix.split("   ").next(), Some("launchctl unsetenv GOROOT"));
+        let shell_same = Context::fake(
+            &[("GOROOT", "/usr/local/go-1.20")],
+            "darwin/arm64",
+            "/",
+            Path::new("/"),
+        );
+        assert!(
+            !codes(&run_with(&shell_same, &host(Some(false)), Some(&stale)))
+                .contains(&"launchctl-env")
+        );
+    }
+}
