@@ -553,8 +553,17 @@ fn goroot_checks(f: &Facts<'_>, g: &GoOnPath, out: &mut Vec<Finding>) {
     };
     let overridden = matches!(source, GorootSource::Env | GorootSource::GoEnvFile);
     // Where a shell startup file sets it, when the environment is where it comes from.
+    // Prefer the line that names this very value; else the last one read.
+    let root_text = root.display().to_string();
     let origin = (source == GorootSource::Env)
-        .then(|| f.goroot_assignments.last())
+        .then(|| {
+            let named = f
+                .goroot_assignments
+                .iter()
+                .rev()
+                .find(|a| a.text.contains(&root_text));
+            named.or(f.goroot_assignments.last())
+        })
         .flatten();
     let unset = match (source, origin) {
         (GorootSource::GoEnvFile, _) => "go env -u GOROOT".to_string(),

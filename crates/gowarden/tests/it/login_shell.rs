@@ -32,6 +32,8 @@ fn bash_profile_path_and_stale_goroot_are_seen_and_pointed_at() {
             m.sys("/usr/local/go").display()
         ),
     );
+    // bash never reads ~/.profile when ~/.bash_profile exists: this line is not the culprit.
+    m.write(&m.home(".profile"), "export GOROOT=/opt/old-go\n");
     m.env("SHELL", shell("bash"));
 
     let (plain, _) = m.doctor();
