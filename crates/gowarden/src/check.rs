@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use crate::binary::{Format, Signature};
 use crate::context::Context;
-use crate::doctor::{GoOnPath, LoginShellOutcome, Runs};
+use crate::doctor::{GoOnPath, LoginShellOutcome};
 use crate::goroot::{EnvFile, GorootSource};
-use crate::host::HostFacts;
+use crate::host::{HostFacts, Runs};
 use crate::install::{Installation, Source};
 use crate::path::Entry;
 use crate::platform::{Arch, Os};

@@ -4,7 +4,6 @@
 
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,9 +11,9 @@ use serde::Serialize;
 
 use crate::binary::{self, Format, Quarantine, Signature};
 use crate::check::{self, Finding, Severity};
-use crate::context::{Context, Host};
+use crate::context::Context;
 use crate::goroot::{self, EnvFile, Goroot, GorootSource};
-use crate::host::{self, HostFacts};
+use crate::host::{self, HostFacts, Runs, host_slice, runs_on};
 use crate::install::{self, Installation, Source};
 use crate::path::{self, Entry};
 use crate::platform::{Arch, Os};
@@ -62,24 +61,6 @@ pub struct LoginShellOutcome {
     pub exit_code: Option<i32>,
     /// How long it took.
     pub elapsed_ms: Option<u64>,
-}
-
-/// Whether a binary can run on the host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "how")]
-pub enum Runs {
-    /// A slice matches the host.
-    Native,
-    /// Only under a translator (Rosetta 2, qemu-user through binfmt_misc).
-    Translated {
-        /// The translator.
-        by: String,
-    },
-    /// Not at all.
-    No {
-        /// Why not.
-        reason: String,
-    },
 }
 
 /// A `go` found on PATH.
@@ -265,7 +246,7 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
         match root_ids.iter().position(|r| id.is_some() && *r == id) {
             Some(i) => installations[i].on_path = true,
             None => {
-                let mut i = install::read(root, g.source, &mut inspector);
+                let mut i = install::read(ctx, root, g.source, &mut inspector);
                 i.on_path = true;
                 installations.push(i);
                 root_ids.push(id);
@@ -422,115 +403,4 @@ fn shim_source(ctx: &Context, invoked: &Path) -> Source {
     } else {
         Source::Unknown
     }
-}
-
-/// The slice this host would run: its own architecture, else one it can translate.
-pub fn host_slice<'a>(
-    host: &Host,
-    inspection: &'a binary::Inspection,
-) -> Option<&'a binary::Slice> {
-    let native = |s: &&binary::Slice| {
-        s.os == host.os
-            && (s.arch == host.arch || (s.arch == Arch::Arm64e && host.arch == Arch::Arm64))
-    };
-    inspection
-        .slices
-        .iter()
-        .find(native)
-        .or_else(|| inspection.primary_slice())
-}
-
-/// Whether `inspection`'s binary runs on the context's host, and how.
-pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
-    let host = ctx.host();
-    match inspection.format {
-        Format::Script => return Runs::Native,
-        Format::Unknown => {
-            return Runs::No {
-                reason: "it is not an executable format this host loads".into(),
-            };
-        }
-        _ => {}
-    }
-    if let Some(s) = host_slice(host, inspection).filter(|s| s.os == host.os)
-        && (s.arch == host.arch || (s.arch == Arch::Arm64e && host.arch == Arch::Arm64))
-    {
-        return Runs::Native;
-    }
-    let same_os: Vec<_> = inspection
-        .slices
-        .iter()
-        .filter(|s| s.os == host.os)
-        .collect();
-    if same_os.is_empty() {
-        let oses: Vec<_> = inspection
-            .slices
-            .iter()
-            .map(|s| format!("{}/{}", s.os, s.arch))
-            .collect();
-        return Runs::No {
-            reason: format!("it is built for {}, not {}", oses.join(", "), host.name()),
-        };
-    }
-    match host.os {
-        Os::Darwin if host.arch == Arch::Arm64 && same_os.iter().any(|s| s.arch == Arch::Amd64) => {
-            if ctx.system(host::ROSETTA_RUNTIME).is_file() {
-                Runs::Translated {
-                    by: "Rosetta 2".into(),
-                }
-            } else {
-                Runs::No {
-                    reason: "it is an Intel (amd64) build and Rosetta 2 is not installed \
-                             (softwareupdate --install-rosetta --agree-to-license)"
-                        .into(),
-                }
-            }
-        }
-        Os::Linux => match same_os.iter().find_map(|s| linux_translator(ctx, &s.arch)) {
-            Some(by) => Runs::Translated { by },
-            None => Runs::No {
-                reason: format!(
-                    "it is built for {}, and no binfmt_misc emulator for it is registered on this {} host",
-                    same_os
-                        .iter()
-                        .map(|s| s.arch.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    host.arch
-                ),
-            },
-        },
-        _ => Runs::No {
-            reason: format!(
-                "it is built for {}, which a {} host cannot run",
-                same_os
-                    .iter()
-                    .map(|s| s.arch.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                host.name()
-            ),
-        },
-    }
-}
-
-/// An enabled binfmt_misc entry that emulates `arch` (qemu-user names its entries
-/// `qemu-<machine>`; Rosetta for Linux registers `rosetta` for x86-64).
-fn linux_translator(ctx: &Context, arch: &Arch) -> Option<String> {
-    let names: &[&str] = match arch.as_str() {
-        "arm64" => &["qemu-aarch64"],
-        "amd64" => &["qemu-x86_64", "rosetta"],
-        "386" => &["qemu-i386"],
-        "arm" => &["qemu-arm"],
-        "riscv64" => &["qemu-riscv64"],
-        _ => &[],
-    };
-    let dir = ctx.system("/proc/sys/fs/binfmt_misc");
-    names.iter().find_map(|n| {
-        let text = fs::read_to_string(dir.join(n)).ok()?;
-        text.lines()
-            .next()
-            .is_some_and(|l| l == "enabled")
-            .then(|| format!("{n} (binfmt_misc)"))
-    })
 }

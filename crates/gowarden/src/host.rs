@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::binary::Inspector;
+use crate::binary::{self, Format, Inspector};
 use crate::context::{Context, Host};
 use crate::platform::{Arch, Os};
 
@@ -151,6 +151,135 @@ fn homebrew_prefixes(ctx: &Context, inspector: &mut Inspector) -> Vec<HomebrewPr
         HomebrewPrefix { prefix, arch, go }
     })
     .collect()
+}
+
+/// Whether a binary can run on the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "how")]
+pub enum Runs {
+    /// A slice matches the host.
+    Native,
+    /// Only under a translator (Rosetta 2, qemu-user through binfmt_misc).
+    Translated {
+        /// The translator.
+        by: String,
+    },
+    /// Not at all.
+    No {
+        /// Why not.
+        reason: String,
+    },
+}
+
+/// The slice this host would run: its own architecture, else one it can translate.
+pub fn host_slice<'a>(
+    host: &Host,
+    inspection: &'a binary::Inspection,
+) -> Option<&'a binary::Slice> {
+    let native = |s: &&binary::Slice| {
+        s.os == host.os
+            && (s.arch == host.arch || (s.arch == Arch::Arm64e && host.arch == Arch::Arm64))
+    };
+    inspection
+        .slices
+        .iter()
+        .find(native)
+        .or_else(|| inspection.primary_slice())
+}
+
+/// Whether `inspection`'s binary runs on the context's host, and how.
+pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
+    let host = ctx.host();
+    match inspection.format {
+        Format::Script => return Runs::Native,
+        Format::Unknown => {
+            return Runs::No {
+                reason: "it is not an executable format this host loads".into(),
+            };
+        }
+        _ => {}
+    }
+    if let Some(s) = host_slice(host, inspection).filter(|s| s.os == host.os)
+        && (s.arch == host.arch || (s.arch == Arch::Arm64e && host.arch == Arch::Arm64))
+    {
+        return Runs::Native;
+    }
+    let same_os: Vec<_> = inspection
+        .slices
+        .iter()
+        .filter(|s| s.os == host.os)
+        .collect();
+    if same_os.is_empty() {
+        let oses: Vec<_> = inspection
+            .slices
+            .iter()
+            .map(|s| format!("{}/{}", s.os, s.arch))
+            .collect();
+        return Runs::No {
+            reason: format!("it is built for {}, not {}", oses.join(", "), host.name()),
+        };
+    }
+    match host.os {
+        Os::Darwin if host.arch == Arch::Arm64 && same_os.iter().any(|s| s.arch == Arch::Amd64) => {
+            if ctx.system(ROSETTA_RUNTIME).is_file() {
+                Runs::Translated {
+                    by: "Rosetta 2".into(),
+                }
+            } else {
+                Runs::No {
+                    reason: "it is an Intel (amd64) build and Rosetta 2 is not installed \
+                             (softwareupdate --install-rosetta --agree-to-license)"
+                        .into(),
+                }
+            }
+        }
+        Os::Linux => match same_os.iter().find_map(|s| linux_translator(ctx, &s.arch)) {
+            Some(by) => Runs::Translated { by },
+            None => Runs::No {
+                reason: format!(
+                    "it is built for {}, and no binfmt_misc emulator for it is registered on this {} host",
+                    same_os
+                        .iter()
+                        .map(|s| s.arch.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    host.arch
+                ),
+            },
+        },
+        _ => Runs::No {
+            reason: format!(
+                "it is built for {}, which a {} host cannot run",
+                same_os
+                    .iter()
+                    .map(|s| s.arch.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                host.name()
+            ),
+        },
+    }
+}
+
+/// An enabled binfmt_misc entry that emulates `arch` (qemu-user names its entries
+/// `qemu-<machine>`; Rosetta for Linux registers `rosetta` for x86-64).
+fn linux_translator(ctx: &Context, arch: &Arch) -> Option<String> {
+    let names: &[&str] = match arch.as_str() {
+        "arm64" => &["qemu-aarch64"],
+        "amd64" => &["qemu-x86_64", "rosetta"],
+        "386" => &["qemu-i386"],
+        "arm" => &["qemu-arm"],
+        "riscv64" => &["qemu-riscv64"],
+        _ => &[],
+    };
+    let dir = ctx.system("/proc/sys/fs/binfmt_misc");
+    names.iter().find_map(|n| {
+        let text = fs::read_to_string(dir.join(n)).ok()?;
+        text.lines()
+            .next()
+            .is_some_and(|l| l == "enabled")
+            .then(|| format!("{n} (binfmt_misc)"))
+    })
 }
 
 /// `PROC_FLAG_ROSETTA` in `proc_bsdinfo.pbi_flags` (xnu `bsd/sys/proc_info_private.h`, set

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::binary::{Inspection, Inspector};
 use crate::context::Context;
 use crate::goroot::{self, EnvFile};
+use crate::host::{Runs, runs_on};
 use crate::platform::Arch;
 use crate::version::GoVersion;
 
@@ -195,9 +196,22 @@ pub struct Installation {
 }
 
 /// Reads the installation rooted at `goroot`.
-pub fn read(goroot: &Path, source: Source, inspector: &mut Inspector) -> Installation {
+pub fn read(
+    ctx: &Context,
+    goroot: &Path,
+    source: Source,
+    inspector: &mut Inspector,
+) -> Installation {
     let inspection = inspector.inspect(&goroot.join("bin/go"));
-    assess(goroot, source, &inspection)
+    let mut install = assess(goroot, source, &inspection);
+    if let Runs::No { reason } = runs_on(ctx, &inspection) {
+        install.problems.push(format!(
+            "bin/go cannot run on this {} machine: {reason}",
+            ctx.host().name()
+        ));
+        install.healthy = false;
+    }
+    install
 }
 
 /// Builds the installation record from an inspection of its `bin/go`.
@@ -289,7 +303,7 @@ pub fn discover(ctx: &Context, user_env: &EnvFile, inspector: &mut Inspector) ->
             Some(id) => seen.insert(id),
             None => true,
         })
-        .map(|(root, source)| read(&root, source, inspector))
+        .map(|(root, source)| read(ctx, &root, source, inspector))
         .collect()
 }
 

@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use crate::binary::{Format, Inspection, Signature, Slice};
 use crate::check::Severity;
-use crate::doctor::{GoOnPath, Report, Runs};
+use crate::doctor::{GoOnPath, Report};
+use crate::host::Runs;
 use crate::toolchain::Provider;
 
 /// The `gowarden inspect` text for one file.

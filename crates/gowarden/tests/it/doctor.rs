@@ -165,6 +165,13 @@ fn intel_go_on_apple_silicon_without_rosetta_cannot_run() {
             .contains("Rosetta 2 is not installed"),
         "{f:#}"
     );
+    let install = &r["installations"][0];
+    assert_eq!(install["healthy"], false);
+    let problem = install["problems"][0].as_str().unwrap();
+    assert!(
+        problem.contains("cannot run on this darwin/arm64 machine"),
+        "{problem}"
+    );
 }
 
 #[test]
@@ -547,6 +554,7 @@ fn debian_package_on_linux() {
 #[test]
 fn every_kind_of_installation_is_found() {
     let m = Machine::new("darwin/arm64");
+    m.with_rosetta(); // the Intel Homebrew go is healthy only where it can run
     homebrew(&m, "go1.23.2-darwin-arm64", "1.23.2");
     m.install(
         "go1.22.10-darwin-amd64",
