@@ -34,7 +34,7 @@ pub enum GorootSource {
 }
 
 impl GorootSource {
-    /// Why this GOROOT, as a phrase: "GOROOT is X: <reason>".
+    /// Why this GOROOT, as a phrase: `GOROOT is X: <reason>`.
     pub fn reason(self) -> &'static str {
         match self {
             GorootSource::Env => {

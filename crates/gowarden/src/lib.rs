@@ -5,6 +5,9 @@
 //! - [`doctor`]: the whole-machine scan (`gowarden doctor`), with [`check`] for findings.
 //! - [`context`]: the one seam to the outside (environment, system root, host).
 //! - [`path`], [`symlink`], [`goroot`], [`toolchain`], [`install`]: the facts it gathers.
+//! - [`host`], [`procs`], [`shell`]: Rosetta and emulation, developer tools, translated
+//!   processes, and the login shell's environment.
+//! - [`process`]: the one way a subprocess is run (deadline, process-group kill).
 //! - [`platform`], [`version`]: Go's names for platforms and Go's version order.
 //! - [`render`]: the human-readable text of reports.
 

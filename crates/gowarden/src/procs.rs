@@ -121,7 +121,7 @@ pub fn is_emulator(exe: &Path) -> bool {
 }
 
 /// The guest program an emulator runs, from its command line. binfmt_misc passes the binary's
-/// path as the first argument (after the interpreter; with the `P` flag the original argv[0]
+/// path as the first argument (after the interpreter; with the `P` flag the original `argv[0]`
 /// follows it); a manual `qemu-aarch64 [-L dir] [-cpu x] prog args` names it after options.
 pub fn guest_from_cmdline(args: &[String]) -> Option<String> {
     // qemu-user options that take a value.

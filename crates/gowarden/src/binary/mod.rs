@@ -6,9 +6,9 @@
 //! the ELF program/section headers, the Go build info and the code signature's CodeDirectory.
 //! A 16 MB `go` binary is a handful of page reads.
 //!
-//! Layout follows the formats: [`fat`] splits universal files into slices, [`macho`] and [`elf`]
-//! describe one slice each, [`buildinfo`] reads Go's build info from either, [`script`] handles
-//! `#!` files, and [`quarantine`] the macOS download attribute.
+//! Layout follows the formats: `fat` splits universal files into slices, `macho` and `elf`
+//! describe one slice each, `buildinfo` reads Go's build info from either, `script` handles
+//! `#!` files, and `quarantine` the macOS download attribute.
 
 mod buildinfo;
 mod elf;
