@@ -42,8 +42,8 @@ enum Command {
         #[arg(long)]
         login_shell: bool,
         /// Seconds the login shell may take before it (and all it started) is killed.
-        #[arg(long, value_name = "SECS", default_value_t = 5.0)]
-        shell_timeout: f64,
+        #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout)]
+        shell_timeout: std::time::Duration,
         /// List every process running translated, not only shells, terminals, Go tools and editors.
         #[arg(long)]
         all_processes: bool,
@@ -55,6 +55,17 @@ enum Command {
         /// The marker that frames the block.
         marker: String,
     },
+}
+
+/// A timeout in seconds, from 0.1 to 600 (fractions allowed).
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(0.1..=600.0).contains(&secs) {
+        return Err(format!("{s} s is out of range: give 0.1 to 600 seconds"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 fn main() -> ExitCode {
@@ -108,7 +119,7 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
                     .context("finding gowarden's own path for --login-shell")?;
                 Some(gowarden::doctor::LoginShell {
                     printer: vec![exe.into_os_string(), "__print-env".into()],
-                    timeout: std::time::Duration::from_secs_f64(shell_timeout.clamp(0.1, 600.0)),
+                    timeout: shell_timeout,
                 })
             } else {
                 None
