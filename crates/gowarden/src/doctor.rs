@@ -157,30 +157,10 @@ impl Report {
 pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
     let (login_shell, captured) = match &opts.login_shell {
         None => (None, None),
-        Some(ls) => match shell::capture(process_ctx, &ls.printer, ls.timeout) {
-            Ok(c) => (
-                Some(LoginShellOutcome {
-                    shell: Some(c.shell.display().to_string()),
-                    ok: true,
-                    reason: None,
-                    error: None,
-                    exit_code: c.code,
-                    elapsed_ms: Some(c.elapsed.as_millis() as u64),
-                }),
-                Some(c.vars),
-            ),
-            Err(e) => (
-                Some(LoginShellOutcome {
-                    shell: process_ctx.var_str("SHELL"),
-                    ok: false,
-                    reason: Some(e.reason()),
-                    error: Some(e.to_string()),
-                    exit_code: None,
-                    elapsed_ms: None,
-                }),
-                None,
-            ),
-        },
+        Some(ls) => {
+            let (outcome, vars) = capture_login_shell(process_ctx, ls);
+            (Some(outcome), vars)
+        }
     };
     let environment = if captured.is_some() {
         "login-shell"
@@ -234,25 +214,7 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
         .collect();
 
     let mut installations = install::discover(ctx, &user_env, &mut inspector);
-    let mut root_ids: Vec<_> = installations
-        .iter()
-        .map(|i| path::file_id(&i.goroot))
-        .collect();
-    for g in &go_on_path {
-        // The tree the binary belongs to, even when GOROOT overrides it (that override is
-        // judged by the findings, not listed as an install).
-        let Some(root) = &g.home_goroot else { continue };
-        let id = path::file_id(root);
-        match root_ids.iter().position(|r| id.is_some() && *r == id) {
-            Some(i) => installations[i].on_path = true,
-            None => {
-                let mut i = install::read(ctx, root, g.source, &mut inspector);
-                i.on_path = true;
-                installations.push(i);
-                root_ids.push(id);
-            }
-        }
-    }
+    add_path_installations(ctx, &go_on_path, &mut installations, &mut inspector);
 
     let active = go_on_path.first().cloned();
     let gotoolchain = active
@@ -314,6 +276,65 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
         go_env_file,
         findings,
         status,
+    }
+}
+
+/// Runs the login shell; its outcome for the report, and its environment when it gave one.
+fn capture_login_shell(
+    ctx: &Context,
+    ls: &LoginShell,
+) -> (LoginShellOutcome, Option<Vec<(OsString, OsString)>>) {
+    match shell::capture(ctx, &ls.printer, ls.timeout) {
+        Ok(c) => (
+            LoginShellOutcome {
+                shell: Some(c.shell.display().to_string()),
+                ok: true,
+                reason: None,
+                error: None,
+                exit_code: c.code,
+                elapsed_ms: Some(c.elapsed.as_millis() as u64),
+            },
+            Some(c.vars),
+        ),
+        Err(e) => (
+            LoginShellOutcome {
+                shell: ctx.var_str("SHELL"),
+                ok: false,
+                reason: Some(e.reason()),
+                error: Some(e.to_string()),
+                exit_code: None,
+                elapsed_ms: None,
+            },
+            None,
+        ),
+    }
+}
+
+/// Marks the installations the `go`s on PATH belong to, adding trees found nowhere else.
+/// The tree is the binary's own, even when GOROOT overrides it (that override is judged by
+/// the findings, not listed as an install).
+fn add_path_installations(
+    ctx: &Context,
+    go_on_path: &[GoOnPath],
+    installations: &mut Vec<Installation>,
+    inspector: &mut binary::Inspector,
+) {
+    let mut root_ids: Vec<_> = installations
+        .iter()
+        .map(|i| path::file_id(&i.goroot))
+        .collect();
+    for g in go_on_path {
+        let Some(root) = &g.home_goroot else { continue };
+        let id = path::file_id(root);
+        match root_ids.iter().position(|r| id.is_some() && *r == id) {
+            Some(i) => installations[i].on_path = true,
+            None => {
+                let mut i = install::read(ctx, root, g.source, inspector);
+                i.on_path = true;
+                installations.push(i);
+                root_ids.push(id);
+            }
+        }
     }
 }
 
