@@ -534,6 +534,33 @@ fn symlink_loop_on_path() {
 }
 
 #[test]
+fn path_entry_that_is_a_dangling_link() {
+    let m = Machine::new("linux/amd64");
+    m.install("go1.23.2-linux-amd64", &m.sys("/usr/local/go"));
+    // ~/go-current pointed at an SDK that was deleted.
+    m.link(m.home("sdk/go1.21.0"), &m.home("go-current"));
+    m.path_as_is(m.home("go-current/bin"))
+        .path(m.sys("/usr/local/go/bin"));
+    let (r, _) = m.doctor();
+    assert_eq!(
+        r["path"][0]["kind"], "missing",
+        "go-current/bin: through a dangling link"
+    );
+    m.path_as_is(m.home("go-current"));
+    let (r, _) = m.doctor();
+    assert_eq!(r["path"][2]["kind"], "dangling");
+    let f = finding(&r, "dangling-symlink");
+    assert!(
+        f["message"].as_str().unwrap().starts_with("PATH entry 3"),
+        "{f:#}"
+    );
+    assert_eq!(
+        r["active"]["version"], "go1.23.2",
+        "the shell falls through to the next go"
+    );
+}
+
+#[test]
 fn debian_package_on_linux() {
     let m = Machine::new("linux/amd64");
     m.install("go1.22.10-linux-amd64", &m.sys("/usr/lib/go-1.22"));

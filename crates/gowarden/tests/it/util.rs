@@ -232,7 +232,12 @@ impl Machine {
         {
             std::fs::create_dir_all(&entry).unwrap();
         }
-        self.path.borrow_mut().push(entry);
+        self.path_as_is(entry)
+    }
+
+    /// Appends a PATH entry exactly as given, creating nothing.
+    pub fn path_as_is(&self, entry: impl AsRef<std::ffi::OsStr>) -> &Machine {
+        self.path.borrow_mut().push(entry.as_ref().to_owned());
         self
     }
 
