@@ -5,16 +5,9 @@ use serde_json::Value;
 
 use crate::util::{Machine, codes, finding};
 
-/// Homebrew on Apple Silicon: `/opt/homebrew/bin/go → ../Cellar/go/V/bin/go → ../libexec/bin/go`.
+/// Homebrew on Apple Silicon.
 fn homebrew(m: &Machine, fixture: &str, version: &str) -> std::path::PathBuf {
-    let keg = m.sys(&format!("/opt/homebrew/Cellar/go/{version}"));
-    m.install(fixture, &keg.join("libexec"));
-    m.link("../libexec/bin/go", &keg.join("bin/go"));
-    m.link(
-        format!("../Cellar/go/{version}/bin/go"),
-        &m.sys("/opt/homebrew/bin/go"),
-    );
-    keg.join("libexec")
+    m.homebrew("/opt/homebrew", fixture, version)
 }
 
 fn paths(v: &Value) -> Vec<String> {

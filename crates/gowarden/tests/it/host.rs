@@ -4,10 +4,7 @@
 use crate::util::{Machine, codes, finding};
 
 fn homebrew_go(m: &Machine) {
-    let keg = m.sys("/opt/homebrew/Cellar/go/1.23.2");
-    m.install("go1.23.2-darwin-arm64", &keg.join("libexec"));
-    m.link("../libexec/bin/go", &keg.join("bin/go"));
-    m.link("../Cellar/go/1.23.2/bin/go", &m.sys("/opt/homebrew/bin/go"));
+    m.homebrew("/opt/homebrew", "go1.23.2-darwin-arm64", "1.23.2");
     m.path(m.sys("/opt/homebrew/bin"));
 }
 
@@ -56,10 +53,7 @@ fn xcode_selected_but_deleted() {
 fn both_homebrew_prefixes_each_with_a_go() {
     let m = Machine::new("darwin/arm64");
     homebrew_go(&m);
-    let intel = m.sys("/usr/local/Cellar/go/1.22.10");
-    m.install("go1.22.10-darwin-amd64", &intel.join("libexec"));
-    m.link("../libexec/bin/go", &intel.join("bin/go"));
-    m.link("../Cellar/go/1.22.10/bin/go", &m.sys("/usr/local/bin/go"));
+    m.homebrew("/usr/local", "go1.22.10-darwin-amd64", "1.22.10");
     std::fs::create_dir_all(m.sys("/usr/local/Homebrew")).unwrap();
     let (r, _) = m.doctor();
     let f = finding(&r, "dual-homebrew");

@@ -10,10 +10,7 @@ use crate::util::{Machine, codes, finding, process_with, shell};
 /// A Mac whose shell startup files (not the process environment) put Homebrew's go on PATH.
 fn mac_with_homebrew_go() -> Machine {
     let m = Machine::new("darwin/arm64");
-    let keg = m.sys("/opt/homebrew/Cellar/go/1.23.2");
-    m.install("go1.23.2-darwin-arm64", &keg.join("libexec"));
-    m.link("../libexec/bin/go", &keg.join("bin/go"));
-    m.link("../Cellar/go/1.23.2/bin/go", &m.sys("/opt/homebrew/bin/go"));
+    m.homebrew("/opt/homebrew", "go1.23.2-darwin-arm64", "1.23.2");
     m.install("go1.22.10-darwin-arm64", &m.sys("/usr/local/go"));
     // What launchd gives an app: no go anywhere on PATH.
     m.path("/usr/bin").path("/bin");

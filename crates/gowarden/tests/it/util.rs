@@ -210,6 +210,20 @@ impl Machine {
         dest.to_path_buf()
     }
 
+    /// A Homebrew keg of a fixture Go under `prefix` (`/opt/homebrew` or `/usr/local`), linked
+    /// the way `brew` links it: `<prefix>/bin/go → ../Cellar/go/V/bin/go → ../libexec/bin/go`.
+    /// Returns the GOROOT (`…/libexec`).
+    pub fn homebrew(&self, prefix: &str, fixture: &str, version: &str) -> PathBuf {
+        let keg = self.sys(&format!("{prefix}/Cellar/go/{version}"));
+        self.install(fixture, &keg.join("libexec"));
+        self.link("../libexec/bin/go", &keg.join("bin/go"));
+        self.link(
+            format!("../Cellar/go/{version}/bin/go"),
+            &self.sys(&format!("{prefix}/bin/go")),
+        );
+        keg.join("libexec")
+    }
+
     pub fn link(&self, target: impl AsRef<Path>, link: &Path) {
         std::fs::create_dir_all(link.parent().unwrap()).unwrap();
         std::os::unix::fs::symlink(target, link).unwrap();
