@@ -122,11 +122,15 @@ mod qemu {
             .stdin(Stdio::null())
             .spawn()
             .unwrap();
-        // Wait until the kernel shows it running the emulator.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::fs::read_link(format!("/proc/{}/exe", child.id())).is_err()
-            && Instant::now() < deadline
-        {
+        // Wait until the kernel shows it running the emulator: right after fork, and until
+        // exec completes, /proc/<pid>/exe is still this test binary.
+        let exe = format!("/proc/{}/exe", child.id());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::fs::read_link(&exe).ok().as_deref() != Some(qemu) {
+            assert!(
+                Instant::now() < deadline,
+                "qemu-aarch64 did not start within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
         Killed(child)

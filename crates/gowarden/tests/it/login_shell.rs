@@ -7,6 +7,10 @@ use serde_json::Value;
 
 use crate::util::{Machine, codes, finding, process_with, shell};
 
+/// `--login-shell` with a deadline generous enough for a loaded CI machine: these tests are
+/// about what the shell sets up, not how fast it starts (the hang test sets its own).
+const LOGIN: &[&str] = &["--login-shell", "--shell-timeout", "60"];
+
 /// A Mac whose shell startup files (not the process environment) put Homebrew's go on PATH.
 fn mac_with_homebrew_go() -> Machine {
     let m = Machine::new("darwin/arm64");
@@ -40,7 +44,7 @@ fn bash_profile_path_and_stale_goroot_are_seen_and_pointed_at() {
         "the process alone sees no go"
     );
 
-    let (r, status) = m.doctor_with(&["--login-shell"]);
+    let (r, status) = m.doctor_with(LOGIN);
     assert_eq!(r["environment"], "login-shell", "{:#}", r["login_shell"]);
     assert_eq!(r["login_shell"]["ok"], true);
     assert_eq!(status, 1);
@@ -84,7 +88,7 @@ fn zshrc_path_is_seen() {
         ),
     );
     m.env("SHELL", shell("zsh"));
-    let (r, status) = m.doctor_with(&["--login-shell"]);
+    let (r, status) = m.doctor_with(LOGIN);
     assert_eq!(
         (r["environment"].as_str(), status),
         (Some("login-shell"), 0),
@@ -108,7 +112,7 @@ fn fish_config_path_and_goroot_are_seen() {
         ),
     );
     m.env("SHELL", shell("fish"));
-    let (r, _) = m.doctor_with(&["--login-shell"]);
+    let (r, _) = m.doctor_with(LOGIN);
     assert_eq!(r["environment"], "login-shell", "{:#}", r["login_shell"]);
     let f = finding(&r, "goroot-env-mismatch");
     assert!(
@@ -165,7 +169,7 @@ fn rc_file_printing_garbage_and_failing_still_yields_the_environment() {
         ),
     );
     m.env("SHELL", shell("bash"));
-    let (r, _) = m.doctor_with(&["--login-shell"]);
+    let (r, _) = m.doctor_with(LOGIN);
     assert_eq!(r["environment"], "login-shell", "{:#}", r["login_shell"]);
     assert_eq!(r["active"]["version"], "go1.23.2");
 }
@@ -178,7 +182,7 @@ fn rc_file_that_exits_is_a_clear_failure() {
         "echo 'setting up...' >&2\nexit 3\n",
     );
     m.env("SHELL", shell("bash"));
-    let (r, _) = m.doctor_with(&["--login-shell"]);
+    let (r, _) = m.doctor_with(LOGIN);
     assert_eq!(r["environment"], "process");
     assert_eq!(r["login_shell"]["reason"], "exit");
     let msg = r["login_shell"]["error"].as_str().unwrap();
@@ -194,7 +198,7 @@ fn rc_file_that_exits_is_a_clear_failure() {
 fn unknown_or_missing_shell_falls_back_to_the_process() {
     let m = mac_with_homebrew_go();
     m.env("SHELL", "/usr/bin/nu");
-    let (r, _) = m.doctor_with(&["--login-shell"]);
+    let (r, _) = m.doctor_with(LOGIN);
     assert_eq!(
         (
             r["environment"].as_str(),
@@ -203,6 +207,6 @@ fn unknown_or_missing_shell_falls_back_to_the_process() {
         (Some("process"), Some("unknown-shell"))
     );
     let m = mac_with_homebrew_go();
-    let (r, _) = m.doctor_with(&["--login-shell"]);
+    let (r, _) = m.doctor_with(LOGIN);
     assert_eq!(r["login_shell"]["reason"], "no-shell");
 }
