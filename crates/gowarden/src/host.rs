@@ -219,6 +219,11 @@ pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
             reason: format!("it is built for {}, not {}", oses.join(", "), host.name()),
         };
     }
+    let archs = same_os
+        .iter()
+        .map(|s| s.arch.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     match host.os {
         Os::Darwin if host.arch == Arch::Arm64 && same_os.iter().any(|s| s.arch == Arch::Amd64) => {
             if ctx.system(ROSETTA_RUNTIME).is_file() {
@@ -237,24 +242,14 @@ pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
             Some(by) => Runs::Translated { by },
             None => Runs::No {
                 reason: format!(
-                    "it is built for {}, and no binfmt_misc emulator for it is registered on this {} host",
-                    same_os
-                        .iter()
-                        .map(|s| s.arch.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    "it is built for {archs}, and no binfmt_misc emulator for it is registered on this {} host",
                     host.arch
                 ),
             },
         },
         _ => Runs::No {
             reason: format!(
-                "it is built for {}, which a {} host cannot run",
-                same_os
-                    .iter()
-                    .map(|s| s.arch.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                "it is built for {archs}, which a {} host cannot run",
                 host.name()
             ),
         },

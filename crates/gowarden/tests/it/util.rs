@@ -328,6 +328,15 @@ pub fn process_with(token: &str) -> bool {
     })
 }
 
+/// Asserts that a JSON string field contains `needle`, showing the field when it does not.
+#[track_caller]
+pub fn says(field: &serde_json::Value, needle: &str) {
+    let text = field
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {field:#}"));
+    assert!(text.contains(needle), "{text:?} should say {needle:?}");
+}
+
 /// The codes of a doctor report's findings, in order.
 pub fn codes(report: &serde_json::Value) -> Vec<String> {
     report["findings"]
