@@ -783,16 +783,9 @@ fn toolchain_checks(t: &Toolchain, out: &mut Vec<Finding>) {
     ));
 }
 
-/// Quotes a path for a POSIX shell when it needs it.
+/// Quotes a path for the POSIX shell commands in fixes, when it needs it.
 fn shell_quote(p: &Path) -> String {
-    let s = p.display().to_string();
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+@:,=".contains(c))
-    {
-        s
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
+    crate::shell::quote(crate::shell::ShellKind::Posix, &p.display().to_string())
 }
 
 #[cfg(test)]

@@ -176,8 +176,8 @@ pub fn capture(
     })
 }
 
-/// Quotes a word for `kind`'s `-c` string.
-fn quote(kind: ShellKind, word: &str) -> String {
+/// Quotes a word for `kind`'s command line (`-c` strings, and the commands fixes print).
+pub(crate) fn quote(kind: ShellKind, word: &str) -> String {
     if word
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c))
