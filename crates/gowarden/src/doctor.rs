@@ -1,39 +1,66 @@
 //! `gowarden doctor`: one scan of the machine — which `go` runs, why that one, is it healthy,
-//! and what else is installed — and the findings that follow. Everything else (the menu-bar
-//! app, drift notifications, repairs) is a view of this [`Report`].
+//! and what else is installed. The scan collects facts into a [`Report`]; the checks
+//! ([`crate::check`]) then judge those facts without touching the disk again.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
-
-use crate::binary::{self, Format, Quarantine, Signature};
-use crate::check::{self, Finding, Severity};
+use crate::binary::{self, Format};
+use crate::check;
 use crate::context::Context;
-use crate::goroot::{self, EnvFile, Goroot, GorootSource};
-use crate::host::{self, HostFacts, Runs, host_slice, runs_on};
-use crate::install::{self, Installation, Source};
-use crate::path::{self, Entry};
-use crate::platform::{Arch, Os};
-use crate::procs::{self, TranslatedProcess};
-use crate::shell::{self, Assignment};
-use crate::symlink::{self, Hop};
-use crate::toolchain::{self, Toolchain};
-use crate::version::GoVersion;
+use crate::goroot::{self, EnvFile, Goroot};
+use crate::host::{self, host_slice, runs_on};
+use crate::install::{self, Installation, Layouts, Source};
+use crate::path::{self, Entry, EntryKind};
+use crate::procs;
+use crate::report::{
+    Environment, GoOnPath, Link, LinkKind, LinkState, LoginShellOutcome, Report, SCHEMA, Setting,
+    ShellFailure, Status,
+};
+use crate::shell;
+use crate::symlink::{self, Chain, End};
+use crate::toolchain::{self, SettingSource};
 
-/// Version of the JSON document's shape; bumped only for incompatible changes.
-pub const SCHEMA: u32 = 1;
+/// The Go settings a report records, with where `go` reads each from.
+pub const SETTINGS: &[&str] = &[
+    "GOROOT",
+    "GOPATH",
+    "GOMODCACHE",
+    "GOOS",
+    "GOARCH",
+    "CGO_ENABLED",
+    "GOTOOLCHAIN",
+    "GOFLAGS",
+    "GOPROXY",
+    "GOSUMDB",
+    "GONOSUMDB",
+    "GOPRIVATE",
+    "GOWORK",
+    "GOENV",
+];
 
 /// How to scan.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Judge with the login shell's environment instead of this process's (`--login-shell`;
-    /// the app always does, since launchd gives it almost no environment).
-    pub login_shell: Option<LoginShell>,
+    /// Which environment to judge: this process's (default), a login shell's captured now,
+    /// or one captured earlier (the app captures once, then rescans many times).
+    pub environment: EnvChoice,
     /// List every translated process, not only those that matter for Go work.
     pub all_processes: bool,
+}
+
+/// Which environment a scan judges.
+#[derive(Debug, Clone, Default)]
+pub enum EnvChoice {
+    /// This process's.
+    #[default]
+    Process,
+    /// Run the login shell now and judge its environment (`--login-shell`).
+    LoginShell(LoginShell),
+    /// A login-shell environment captured earlier with [`capture_login_shell`].
+    Captured(CapturedEnv),
 }
 
 /// How to capture the login-shell environment.
@@ -46,129 +73,33 @@ pub struct LoginShell {
     pub timeout: Duration,
 }
 
-/// What happened when the login shell was asked for its environment.
-#[derive(Debug, Clone, Serialize)]
-pub struct LoginShellOutcome {
-    /// `$SHELL`.
-    pub shell: Option<String>,
-    /// Its environment was captured and is what the report judged.
-    pub ok: bool,
-    /// When not: `no-shell`, `unknown-shell`, `spawn`, `timeout` or `exit`.
-    pub reason: Option<&'static str>,
-    /// When not: what went wrong, in a sentence.
-    pub error: Option<String>,
-    /// The shell's exit code (rc files may fail after printing the environment).
-    pub exit_code: Option<i32>,
-    /// How long it took.
-    pub elapsed_ms: Option<u64>,
-}
-
-/// A `go` found on PATH.
-#[derive(Debug, Clone, Serialize)]
-pub struct GoOnPath {
-    /// The path as the shell runs it: PATH entry + `go`.
-    #[serde(serialize_with = "crate::serde_path")]
-    pub path: PathBuf,
-    /// Which PATH entry, from 0.
-    pub path_index: usize,
-    /// The symlink chain from `path` to the real file, hop by hop.
-    pub chain: Vec<Hop>,
-    /// The real file.
-    #[serde(serialize_with = "crate::serde_opt_path")]
-    pub real_path: Option<PathBuf>,
-    /// `macho`, `fat`, `elf`, `script`, `unknown`.
-    pub format: Format,
-    /// Go version from its build info.
-    pub version: Option<GoVersion>,
-    /// Target OS of its slices.
-    pub os: Option<Os>,
-    /// Architectures it contains.
-    pub archs: Vec<Arch>,
-    /// Code signature of the slice the host runs (Mach-O).
-    pub signature: Option<Signature>,
-    /// `com.apple.quarantine`, parsed.
-    pub quarantine: Option<Quarantine>,
-    /// For scripts (version-manager shims), the interpreter.
-    pub interpreter: Option<String>,
-    /// Whether and how it runs here.
-    pub runs: Runs,
-    /// The GOROOT it uses.
-    #[serde(serialize_with = "crate::serde_opt_path")]
-    pub goroot: Option<PathBuf>,
-    /// Which rule gave that GOROOT.
-    pub goroot_source: Option<GorootSource>,
-    /// What that GOROOT holds.
-    pub goroot_info: Option<Goroot>,
-    /// The Go tree the binary itself sits in (its GOROOT were nothing overridden).
-    #[serde(serialize_with = "crate::serde_opt_path")]
-    pub home_goroot: Option<PathBuf>,
-    /// Who installed it (by where its GOROOT, or the shim, lives).
-    pub source: Source,
-    /// Why this `go` is where it is in the lookup, in a sentence.
-    pub why: String,
-    /// The inspection failed; why.
-    pub error: Option<String>,
-}
-
-/// The doctor's whole answer: the `gowarden doctor --json` contract.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// Shape version ([`SCHEMA`]).
-    pub schema: u32,
-    /// The host judged for, with its translation, Rosetta, developer-tools and Homebrew facts.
-    pub host: HostFacts,
-    /// Which environment was judged: `process`, or `login-shell` when it was captured.
-    pub environment: &'static str,
-    /// The login-shell capture, when asked for.
-    pub login_shell: Option<LoginShellOutcome>,
-    /// Processes running translated (Rosetta, qemu-user) that matter for Go work.
-    pub translated_processes: Vec<TranslatedProcess>,
-    /// Where GOROOT is set in shell startup files.
-    pub goroot_assignments: Vec<Assignment>,
-    /// `launchctl getenv` values GUI apps inherit (macOS).
-    pub launchctl: Option<shell::Launchctl>,
-    /// The `go` that runs when the user types `go`.
-    pub active: Option<GoOnPath>,
-    /// Every `go` on PATH, in PATH order (the active one first).
-    pub go_on_path: Vec<GoOnPath>,
-    /// Every PATH entry.
-    pub path: Vec<Entry>,
-    /// Every Go installation found.
-    pub installations: Vec<Installation>,
-    /// Toolchain selection for the working directory, for the active `go`.
-    pub gotoolchain: Option<Toolchain>,
-    /// The user's `go env -w` file.
-    #[serde(serialize_with = "crate::serde_opt_path")]
-    pub go_env_file: Option<PathBuf>,
-    /// What is wrong, errors first.
-    pub findings: Vec<Finding>,
-    /// `ok`, `warning` or `broken`, from the worst finding.
-    pub status: &'static str,
-}
-
-impl Report {
-    /// Whether any finding is an error.
-    pub fn has_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
-    }
+/// A login-shell capture, kept for later scans.
+#[derive(Debug, Clone)]
+pub struct CapturedEnv {
+    /// What happened.
+    pub outcome: LoginShellOutcome,
+    /// The environment, when it was captured.
+    pub vars: Option<Vec<(OsString, OsString)>>,
 }
 
 /// Scans the machine described by `ctx`.
 pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
-    let (login_shell, captured) = match &opts.login_shell {
-        None => (None, None),
-        Some(ls) => {
-            let (outcome, vars) = capture_login_shell(process_ctx, ls);
-            (Some(outcome), vars)
-        }
+    let captured = match &opts.environment {
+        EnvChoice::Process => None,
+        EnvChoice::LoginShell(ls) => Some(capture_login_shell(process_ctx, ls)),
+        EnvChoice::Captured(c) => Some(c.clone()),
     };
-    let environment = if captured.is_some() {
-        "login-shell"
+    let (login_shell, vars) = match captured {
+        Some(c) => (Some(c.outcome), c.vars),
+        None => (None, None),
+    };
+    let environment = if vars.is_some() {
+        Environment::LoginShell
     } else {
-        "process"
+        Environment::Process
     };
     let owned;
-    let ctx = match captured {
+    let ctx = match vars {
         Some(vars) => {
             owned = process_ctx.with_vars(vars);
             &owned
@@ -183,15 +114,11 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
     } else {
         procs::translated(opts.all_processes)
     };
-    let goroot_assignments = ctx
+    let startup_files = ctx
         .home()
-        .map(|h| {
-            shell::find_assignments(
-                &shell::startup_files(&h, ctx.var("ZDOTDIR").map(Path::new)),
-                "GOROOT",
-            )
-        })
+        .map(|h| shell::startup_files(&h, ctx.var("ZDOTDIR").map(Path::new)))
         .unwrap_or_default();
+    let goroot_assignments = shell::find_assignments(&startup_files, "GOROOT");
     let launchctl = if ctx.root_overridden() || ctx.host_overridden() {
         None
     } else {
@@ -203,6 +130,7 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
         .as_deref()
         .map(EnvFile::read)
         .unwrap_or_default();
+    let layouts = Layouts::new(ctx, &user_env);
     let entries = path::scan(ctx);
 
     let mut seen_dirs = HashSet::new();
@@ -210,28 +138,30 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
         .iter()
         .filter(|e| e.has_go)
         .filter(|e| seen_dirs.insert(path::file_id(&e.dir)))
-        .map(|e| go_on_path_entry(ctx, &user_env, e, entries.len(), &mut inspector))
+        .map(|e| go_on_path_entry(ctx, &user_env, &layouts, e, entries.len(), &mut inspector))
         .collect();
+    let active = go_on_path.first().cloned();
 
-    let mut installations = install::discover(ctx, &user_env, &mut inspector);
+    let links = collect_links(ctx, &layouts, &entries, &go_on_path);
+    let vanished: Vec<PathBuf> = links
+        .iter()
+        .filter(|l| l.state != LinkState::Ok)
+        .filter_map(|l| l.points_to.clone())
+        .collect();
+    let mut installations = install::discover(ctx, &layouts, &vanished, &mut inspector);
     add_path_installations(ctx, &go_on_path, &mut installations, &mut inspector);
 
-    let active = go_on_path.first().cloned();
+    let goroot_env = active
+        .as_ref()
+        .and_then(|a| a.goroot_info.as_ref())
+        .map(|g| g.go_env.clone())
+        .unwrap_or_default();
     let gotoolchain = active
         .as_ref()
         .filter(|a| a.format != Format::Script)
         .map(|a| {
-            let goroot_env = a
-                .goroot_info
-                .as_ref()
-                .map(|g| g.go_env.clone())
-                .unwrap_or_default();
             let os = a.os.clone().unwrap_or_else(|| ctx.host().os.clone());
-            let arch = a
-                .archs
-                .first()
-                .cloned()
-                .unwrap_or_else(|| ctx.host().arch.clone());
+            let arch = a.arch.clone().unwrap_or_else(|| ctx.host().arch.clone());
             toolchain::select(
                 ctx,
                 &user_env,
@@ -241,52 +171,59 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
             )
         });
 
-    let mut findings = check::run(&check::Facts {
-        ctx,
-        user_env: &user_env,
-        entries: &entries,
-        go_on_path: &go_on_path,
-        installations: &installations,
-        gotoolchain: gotoolchain.as_ref(),
-        host: &host_facts,
-        translated_processes: &translated_processes,
-        login_shell: login_shell.as_ref(),
-        goroot_assignments: &goroot_assignments,
-        launchctl: launchctl.as_ref(),
-    });
-    findings.sort_by_key(|f| f.severity);
-    let status = match findings.iter().map(|f| f.severity).min() {
-        Some(Severity::Error) => "broken",
-        Some(Severity::Warning) => "warning",
-        _ => "ok",
-    };
-    Report {
+    let mut report = Report {
         schema: SCHEMA,
         host: host_facts,
         environment,
         login_shell,
         translated_processes,
+        startup_files,
         goroot_assignments,
         launchctl,
+        settings: settings(ctx, &user_env, &goroot_env),
         active,
         go_on_path,
         path: entries,
+        links,
         installations,
+        install_roots: layouts.roots(),
         gotoolchain,
+        module_cache: toolchain::module_cache(ctx, &user_env),
         go_env_file,
-        findings,
-        status,
-    }
+        findings: Vec::new(),
+        status: Status::Ok,
+    };
+    report.findings = check::run(&report);
+    report.status = Status::of(&report.findings);
+    report
 }
 
-/// Runs the login shell; its outcome for the report, and its environment when it gave one.
-fn capture_login_shell(
-    ctx: &Context,
-    ls: &LoginShell,
-) -> (LoginShellOutcome, Option<Vec<(OsString, OsString)>>) {
+/// Each Go setting as `go` reads it: the environment, then the go env file, then
+/// `$GOROOT/go.env` (FACTS.md §2.1). Empty values are unset, as for `go`.
+fn settings(ctx: &Context, user_env: &EnvFile, goroot_env: &EnvFile) -> BTreeMap<String, Setting> {
+    SETTINGS
+        .iter()
+        .filter_map(|&name| {
+            let (value, origin) = if let Some(v) = ctx.var_str(name) {
+                (v, SettingSource::Env)
+            } else if let Some(v) = user_env.get(name) {
+                (v.to_string(), SettingSource::GoEnvFile)
+            } else {
+                (
+                    goroot_env.get(name)?.to_string(),
+                    SettingSource::GorootGoEnv,
+                )
+            };
+            Some((name.to_string(), Setting { value, origin }))
+        })
+        .collect()
+}
+
+/// Runs the login shell once: its outcome for the report, and its environment when it gave one.
+pub fn capture_login_shell(ctx: &Context, ls: &LoginShell) -> CapturedEnv {
     match shell::capture(ctx, &ls.printer, ls.timeout) {
-        Ok(c) => (
-            LoginShellOutcome {
+        Ok(c) => CapturedEnv {
+            outcome: LoginShellOutcome {
                 shell: Some(c.shell.display().to_string()),
                 ok: true,
                 reason: None,
@@ -294,20 +231,110 @@ fn capture_login_shell(
                 exit_code: c.code,
                 elapsed_ms: Some(c.elapsed.as_millis() as u64),
             },
-            Some(c.vars),
-        ),
-        Err(e) => (
-            LoginShellOutcome {
+            vars: Some(c.vars),
+        },
+        Err(e) => CapturedEnv {
+            outcome: LoginShellOutcome {
                 shell: ctx.var_str("SHELL"),
                 ok: false,
-                reason: Some(e.reason()),
+                reason: Some(ShellFailure::of(&e)),
                 error: Some(e.to_string()),
                 exit_code: None,
                 elapsed_ms: None,
             },
-            None,
-        ),
+            vars: None,
+        },
     }
+}
+
+/// Every symlink that decides a `go` or GOROOT: the links in each `go`'s chain, PATH entries
+/// that are links (or sit under a broken one), and a GOROOT that is a link. Deduplicated by
+/// path, the first role seen winning.
+fn collect_links(
+    ctx: &Context,
+    layouts: &Layouts,
+    entries: &[Entry],
+    go_on_path: &[GoOnPath],
+) -> Vec<Link> {
+    let mut out: Vec<Link> = Vec::new();
+    let mut add_chain = |chain: &Chain, kind_of_last: LinkKind, via: &Path| {
+        let links: Vec<_> = chain.links().collect();
+        let end = chain.hops.last().map(|h| h.path.clone());
+        for (i, hop) in links.iter().enumerate() {
+            let last = i + 1 == links.len();
+            let Some(target) = &hop.target else { continue };
+            if out.iter().any(|l| l.path == hop.path) {
+                continue;
+            }
+            let state = match (&chain.end, last) {
+                (End::Dangling, true) => LinkState::Dangling,
+                (End::Loop, true) => LinkState::Loop,
+                _ => LinkState::Ok,
+            };
+            let points_to = match state {
+                LinkState::Ok => chain.real.clone().or_else(|| end.clone()),
+                _ => end.clone(),
+            };
+            let owner = points_to
+                .as_deref()
+                .map_or(Source::Unknown, |p| layouts.owner(p));
+            out.push(Link {
+                path: hop.path.clone(),
+                target: target.clone(),
+                kind: kind_of_last,
+                state,
+                points_to,
+                owner,
+                via: via.to_path_buf(),
+            });
+        }
+    };
+    for g in go_on_path {
+        let chain = Chain {
+            hops: g.chain.clone(),
+            end: End::Found,
+            real: g.real_path.clone(),
+        };
+        add_chain(&chain, LinkKind::GoBinary, &g.path);
+    }
+    for e in entries {
+        if let Some(chain) = &e.broken_go {
+            add_chain(chain, LinkKind::GoBinary, &e.dir.join("go"));
+        }
+        if matches!(e.kind, EntryKind::Dangling | EntryKind::Loop) || e.symlink.is_some() {
+            add_chain(&symlink::resolve(&e.dir), LinkKind::BinDir, &e.dir);
+        }
+        if let Some(chain) = &e.broken_ancestor {
+            // `/usr/local/go/bin` under a dangling `/usr/local/go`: the link stands for a Go
+            // root when what is below it is `bin`, else for the directory itself.
+            let link = chain.hops.first().map(|h| h.path.as_path());
+            let below = link.and_then(|l| e.dir.strip_prefix(l).ok());
+            let kind = if below == Some(Path::new("bin")) {
+                LinkKind::Goroot
+            } else {
+                LinkKind::BinDir
+            };
+            add_chain(chain, kind, &e.dir);
+        }
+    }
+    // A GOROOT that is (or runs through) a link, as set or derived.
+    let mut roots: Vec<(PathBuf, bool)> = go_on_path
+        .iter()
+        .filter_map(|g| g.goroot.clone().map(|r| (r, true)))
+        .collect();
+    // The official place is often a link itself (`/usr/local/go -> go1.23.4`).
+    roots.push((ctx.system("/usr/local/go"), false));
+    for (root, in_use) in roots {
+        let is_link = std::fs::symlink_metadata(&root).is_ok_and(|m| m.file_type().is_symlink());
+        if !is_link {
+            continue;
+        }
+        let chain = symlink::resolve(&root);
+        if in_use || chain.end != End::Missing {
+            add_chain(&chain, LinkKind::Goroot, &root);
+        }
+    }
+    out
 }
 
 /// Marks the installations the `go`s on PATH belong to, adding trees found nowhere else.
@@ -341,6 +368,7 @@ fn add_path_installations(
 fn go_on_path_entry(
     ctx: &Context,
     user_env: &EnvFile,
+    layouts: &Layouts,
     entry: &Entry,
     path_len: usize,
     inspector: &mut binary::Inspector,
@@ -349,7 +377,8 @@ fn go_on_path_entry(
     let chain = symlink::resolve(&invoked);
     let inspection = inspector.inspect(&invoked);
     let runs = runs_on(ctx, &inspection);
-    let primary = inspection.primary_slice();
+    // One rule for "the slice the host runs" (os, arch, tool dir, signature, toolchain target).
+    let running = host_slice(ctx.host(), &inspection);
     let is_script = inspection.format == Format::Script;
     let derived = if is_script {
         None
@@ -358,15 +387,15 @@ fn go_on_path_entry(
     };
     let goroot_info = derived
         .as_ref()
-        .map(|d| Goroot::read(&d.path, primary.map(|s| (&s.os, &s.arch))));
+        .map(|d| Goroot::read(&d.path, running.map(|s| (&s.os, &s.arch))));
     let home = if is_script {
         None
     } else {
         goroot::from_executable(ctx, &invoked, chain.real.as_deref())
     };
     let source = match &home {
-        Some(d) => install::classify(ctx, user_env, &d.path),
-        None => shim_source(ctx, &invoked),
+        Some(d) => layouts.classify(&d.path),
+        None => layouts.shim_source(&invoked),
     };
     let links = chain.links().count();
     let why = format!(
@@ -385,10 +414,14 @@ fn go_on_path_entry(
         real_path: chain.real.clone(),
         chain: chain.hops,
         format: inspection.format,
-        version: inspection.go().map(|g| g.version.clone()),
-        os: primary.map(|s| s.os.clone()),
+        version: running
+            .and_then(|s| s.go.as_ref())
+            .or_else(|| inspection.go())
+            .map(|g| g.version.clone()),
+        os: running.map(|s| s.os.clone()),
+        arch: running.map(|s| s.arch.clone()),
         archs: inspection.slices.iter().map(|s| s.arch.clone()).collect(),
-        signature: host_slice(ctx.host(), &inspection).and_then(|s| s.signature),
+        signature: running.and_then(|s| s.signature),
         quarantine: inspection.quarantine.clone(),
         interpreter: inspection.interpreter.clone(),
         runs,
@@ -399,29 +432,5 @@ fn go_on_path_entry(
         source,
         why,
         error: inspection.error.as_ref().map(ToString::to_string),
-    }
-}
-
-/// Version managers' shims are scripts in their own directories.
-fn shim_source(ctx: &Context, invoked: &Path) -> Source {
-    let under = |rel: &str| ctx.in_home(rel).is_some_and(|d| invoked.starts_with(d));
-    if under(".goenv")
-        || ctx
-            .var("GOENV_ROOT")
-            .is_some_and(|r| invoked.starts_with(r))
-    {
-        Source::Goenv
-    } else if under(".asdf")
-        || ctx
-            .var("ASDF_DATA_DIR")
-            .is_some_and(|r| invoked.starts_with(r))
-    {
-        Source::Asdf
-    } else if under(".local/share/mise") {
-        Source::Mise
-    } else if under(".gvm") {
-        Source::Gvm
-    } else {
-        Source::Unknown
     }
 }

@@ -9,10 +9,11 @@
 //! 4. Else the same after resolving symlinks.
 //! 5. Else the binary's built-in default, which release builds (`-trimpath`) do not have.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::platform::{Arch, Os};
@@ -20,7 +21,7 @@ use crate::symlink::clean;
 use crate::version::GoVersion;
 
 /// Which rule gave a GOROOT.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum GorootSource {
     /// `GOROOT` in the environment.
@@ -55,10 +56,11 @@ impl GorootSource {
 
 /// A `KEY=VALUE` file as `cmd/go` reads them (`go env -w` file, `$GOROOT/go.env`): one pair a
 /// line, lines not starting with `A`-`Z` or without `=` ignored, no quoting.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(transparent)]
 pub struct EnvFile {
-    /// The pairs, in file order.
-    pub vars: Vec<(String, String)>,
+    /// The settings; a key set twice keeps its last value, as for `cmd/go`.
+    pub vars: BTreeMap<String, String>,
 }
 
 impl EnvFile {
@@ -76,17 +78,15 @@ impl EnvFile {
             .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()))
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+            .collect(); // later pairs replace earlier ones
         EnvFile { vars }
     }
 
     /// The last value set for `key`, if non-empty.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.vars
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .get(key)
+            .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
 }
@@ -158,7 +158,7 @@ pub fn is_goroot(dir: &Path) -> bool {
 }
 
 /// What a GOROOT directory holds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct Goroot {
     /// The directory.
     #[serde(serialize_with = "crate::serde_path")]
@@ -170,22 +170,12 @@ pub struct Goroot {
     /// First line of `VERSION`.
     pub version: Option<GoVersion>,
     /// `go.env` settings (GOPROXY, GOSUMDB, GOTOOLCHAIN).
-    #[serde(serialize_with = "serialize_env")]
     pub go_env: EnvFile,
     /// `pkg/tool/<goos>_<goarch>` for the binary that uses this root.
     #[serde(serialize_with = "crate::serde_opt_path")]
     pub tool_dir: Option<PathBuf>,
     /// Whether that tool directory exists.
     pub tool_dir_exists: bool,
-}
-
-fn serialize_env<S: serde::Serializer>(env: &EnvFile, s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut m = s.serialize_map(Some(env.vars.len()))?;
-    for (k, v) in &env.vars {
-        m.serialize_entry(k, v)?;
-    }
-    m.end()
 }
 
 impl Goroot {

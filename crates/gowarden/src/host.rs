@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::binary::{self, Format, Inspector};
 use crate::context::{Context, Host};
@@ -20,7 +20,7 @@ use crate::platform::{Arch, Os};
 pub const ROSETTA_RUNTIME: &str = "/Library/Apple/usr/share/rosetta/rosetta";
 
 /// The host, as the doctor reports it under `host`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct HostFacts {
     /// OS and architecture, Go's names.
     #[serde(flatten)]
@@ -38,24 +38,62 @@ pub struct HostFacts {
 }
 
 /// The active developer directory and whether it can compile C.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct DeveloperDir {
     /// The directory, when one is selected.
     #[serde(serialize_with = "crate::serde_opt_path")]
     pub path: Option<PathBuf>,
-    /// `DEVELOPER_DIR`, `xcode-select-link` (`/var/db/xcode_select_link`), `xcode-select`, or
-    /// `none`.
-    pub source: &'static str,
-    /// `command-line-tools`, `xcode` or `other`.
-    pub kind: &'static str,
+    /// Where the selection came from.
+    pub source: DeveloperDirSource,
+    /// What kind of directory it is.
+    pub kind: DeveloperDirKind,
     /// The directory exists.
     pub exists: bool,
     /// `usr/bin/xcrun` exists in it: cgo's `clang` shim can find a compiler.
     pub xcrun: bool,
 }
 
+/// Where the active developer directory was read from, in the order Apple's tools look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeveloperDirSource {
+    /// The `DEVELOPER_DIR` environment variable.
+    #[serde(rename = "DEVELOPER_DIR")]
+    DeveloperDir,
+    /// The `/var/db/xcode_select_link` symlink that `xcode-select --switch` writes.
+    XcodeSelectLink,
+    /// What `xcode-select -p` printed.
+    XcodeSelect,
+    /// Nothing is selected.
+    None,
+}
+
+impl DeveloperDirSource {
+    /// In words, for messages.
+    pub fn words(self) -> &'static str {
+        match self {
+            DeveloperDirSource::DeveloperDir => "DEVELOPER_DIR",
+            DeveloperDirSource::XcodeSelectLink => "xcode-select-link",
+            DeveloperDirSource::XcodeSelect => "xcode-select",
+            DeveloperDirSource::None => "none",
+        }
+    }
+}
+
+/// What kind of developer directory is selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeveloperDirKind {
+    /// `/Library/Developer/CommandLineTools`.
+    CommandLineTools,
+    /// `…/Xcode.app/Contents/Developer`.
+    Xcode,
+    /// Anything else (or nothing).
+    Other,
+}
+
 /// A Homebrew installation prefix.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct HomebrewPrefix {
     /// `/opt/homebrew` (arm64) or `/usr/local` (Intel).
     #[serde(serialize_with = "crate::serde_path")]
@@ -91,29 +129,31 @@ pub fn facts(ctx: &Context, inspector: &mut Inspector) -> HostFacts {
 /// `DEVELOPER_DIR`, else the `xcode-select` link, else (on a real Mac) `xcode-select -p`.
 fn developer_dir(ctx: &Context) -> DeveloperDir {
     let (path, source) = if let Some(d) = ctx.var("DEVELOPER_DIR") {
-        (Some(PathBuf::from(d)), "DEVELOPER_DIR")
+        (Some(PathBuf::from(d)), DeveloperDirSource::DeveloperDir)
     } else if let Ok(target) = fs::read_link(ctx.system("/var/db/xcode_select_link")) {
         (
             Some(ctx.system(&target.to_string_lossy())),
-            "xcode-select-link",
+            DeveloperDirSource::XcodeSelectLink,
         )
     } else if let Some(p) = (!ctx.root_overridden())
         .then(imp::xcode_select_print_path)
         .flatten()
     {
-        (Some(p), "xcode-select")
+        (Some(p), DeveloperDirSource::XcodeSelect)
     } else {
-        (None, "none")
+        (None, DeveloperDirSource::None)
     };
     describe_developer_dir(path, source)
 }
 
 /// Classifies a developer directory and checks for `xcrun` in it.
-pub fn describe_developer_dir(path: Option<PathBuf>, source: &'static str) -> DeveloperDir {
+pub fn describe_developer_dir(path: Option<PathBuf>, source: DeveloperDirSource) -> DeveloperDir {
     let kind = match &path {
-        Some(p) if p.ends_with("CommandLineTools") => "command-line-tools",
-        Some(p) if p.to_string_lossy().contains(".app/Contents/Developer") => "xcode",
-        _ => "other",
+        Some(p) if p.ends_with("CommandLineTools") => DeveloperDirKind::CommandLineTools,
+        Some(p) if p.to_string_lossy().contains(".app/Contents/Developer") => {
+            DeveloperDirKind::Xcode
+        }
+        _ => DeveloperDirKind::Other,
     };
     let exists = path.as_deref().is_some_and(Path::is_dir);
     let xcrun = path
@@ -154,7 +194,7 @@ fn homebrew_prefixes(ctx: &Context, inspector: &mut Inspector) -> Vec<HomebrewPr
 }
 
 /// Whether a binary can run on the host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "how")]
 pub enum Runs {
     /// A slice matches the host.
@@ -382,19 +422,22 @@ mod tests {
         let clt = d.path().join("Library/Developer/CommandLineTools");
         fs::create_dir_all(clt.join("usr/bin")).unwrap();
         fs::write(clt.join("usr/bin/xcrun"), b"").unwrap();
-        let ok = describe_developer_dir(Some(clt.clone()), "xcode-select-link");
+        let ok = describe_developer_dir(Some(clt.clone()), DeveloperDirSource::XcodeSelectLink);
         assert_eq!(
             (ok.kind, ok.exists, ok.xcrun),
-            ("command-line-tools", true, true)
+            (DeveloperDirKind::CommandLineTools, true, true)
         );
         let xcode = describe_developer_dir(
             Some("/Applications/Xcode.app/Contents/Developer".into()),
-            "DEVELOPER_DIR",
+            DeveloperDirSource::DeveloperDir,
         );
         assert_eq!(
             (xcode.kind, xcode.exists, xcode.xcrun),
-            ("xcode", false, false)
+            (DeveloperDirKind::Xcode, false, false)
         );
-        assert_eq!(describe_developer_dir(None, "none").kind, "other");
+        assert_eq!(
+            describe_developer_dir(None, DeveloperDirSource::None).kind,
+            DeveloperDirKind::Other
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::binary::{Inspection, Inspector};
 use crate::context::Context;
@@ -15,7 +15,7 @@ use crate::platform::Arch;
 use crate::version::GoVersion;
 
 /// Who installed a Go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
     /// Homebrew (`/opt/homebrew`, `/usr/local` or Linuxbrew `Cellar/go*`).
@@ -36,6 +36,9 @@ pub enum Source {
     ToolchainCache,
     /// A Linux distribution package (`/usr/lib/go-*`, `/usr/lib/golang`, snap).
     Distro,
+    /// A tree unpacked by hand beside the usual places (`/usr/local/go1.23.4`, `/opt/go`,
+    /// `~/go1.22.0`, `~/.local/go`).
+    Tarball,
     /// None of the above.
     Unknown,
 }
@@ -53,129 +56,247 @@ impl Source {
             Source::Mise => "mise",
             Source::ToolchainCache => "a GOTOOLCHAIN download",
             Source::Distro => "the distribution's package",
+            Source::Tarball => "a tarball unpacked by hand",
             Source::Unknown => "an unknown installer",
         }
     }
 }
 
-/// A place installations of one kind live: a glob-like pattern of directories.
-struct Layout {
-    source: Source,
+/// Homebrew's prefixes: Apple Silicon, Intel (and Rosetta), Linux. One list for installations,
+/// shims, host facts and relinks.
+pub const HOMEBREW_PREFIXES: [&str; 3] =
+    ["/opt/homebrew", "/usr/local", "/home/linuxbrew/.linuxbrew"];
+
+/// A place installations of one kind live: the children of `parent` that `accept` names.
+#[derive(Clone)]
+pub struct Layout {
+    /// Who installs there.
+    pub source: Source,
     /// Directory whose children are candidates.
-    parent: PathBuf,
+    pub parent: PathBuf,
     /// Which children are candidates, by name.
     accept: fn(&str) -> bool,
     /// Path inside each child that is the GOROOT ("" for the child itself).
     inner: &'static str,
 }
 
-fn layouts(ctx: &Context, user_env: &EnvFile) -> Vec<Layout> {
-    let mut v = Vec::new();
-    let mut add = |source, parent: Option<PathBuf>, accept: fn(&str) -> bool, inner| {
-        if let Some(parent) = parent {
-            v.push(Layout {
-                source,
-                parent,
-                accept,
-                inner,
-            });
-        }
-    };
-    let any: fn(&str) -> bool = |_| true;
-    for prefix in ["/opt/homebrew", "/usr/local", "/home/linuxbrew/.linuxbrew"] {
-        let cellar = ctx.system(prefix).join("Cellar");
-        add(Source::Homebrew, Some(cellar.join("go")), any, "libexec");
-        // Versioned formulae (go@1.22) live beside it; listed per formula below.
-        if let Ok(rd) = fs::read_dir(&cellar) {
-            for e in rd.flatten() {
-                if e.file_name().to_string_lossy().starts_with("go@") {
-                    add(Source::Homebrew, Some(e.path()), any, "libexec");
+/// A directory installations are looked for in, as the report lists it (the watcher watches
+/// these).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct InstallRoot {
+    /// Who installs there.
+    pub source: Source,
+    /// The directory.
+    #[serde(serialize_with = "crate::serde_path")]
+    pub dir: PathBuf,
+}
+
+/// Every install layout and version-manager root of one machine: one table that classifies
+/// installations and shims alike (FACTS.md §7).
+#[derive(Clone)]
+pub struct Layouts {
+    /// `/usr/local/go`, the official installer's place.
+    official: PathBuf,
+    /// Where installations live.
+    installs: Vec<Layout>,
+    /// Version managers' data roots, whose `shims`/`bin` hold `go` scripts.
+    managers: Vec<(Source, PathBuf)>,
+}
+
+/// A name that looks like a Go tree unpacked by hand: `go`, `go1.23.4`, `go-1.22`, `go_1.21`.
+fn tarball_name(n: &str) -> bool {
+    n == "go" || n.starts_with("go1") || n.starts_with("go-") || n.starts_with("go_")
+}
+
+impl Layouts {
+    /// The layouts of the machine `ctx` describes (honouring `GVM_ROOT`, `GOENV_ROOT`,
+    /// `ASDF_DATA_DIR`, `MISE_DATA_DIR`, `XDG_DATA_HOME`, `GOMODCACHE`/`GOPATH`).
+    pub fn new(ctx: &Context, user_env: &EnvFile) -> Layouts {
+        let mut installs = Vec::new();
+        let mut add = |source, parent: Option<PathBuf>, accept: fn(&str) -> bool, inner| {
+            if let Some(parent) = parent {
+                installs.push(Layout {
+                    source,
+                    parent,
+                    accept,
+                    inner,
+                });
+            }
+        };
+        let any: fn(&str) -> bool = |_| true;
+        for prefix in HOMEBREW_PREFIXES {
+            let cellar = ctx.system(prefix).join("Cellar");
+            add(Source::Homebrew, Some(cellar.join("go")), any, "libexec");
+            // Versioned formulae (go@1.22) live beside it; listed per formula.
+            if let Ok(rd) = fs::read_dir(&cellar) {
+                let mut formulae: Vec<_> = rd
+                    .flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("go@"))
+                    .map(|e| e.path())
+                    .collect();
+                formulae.sort();
+                for f in formulae {
+                    add(Source::Homebrew, Some(f), any, "libexec");
                 }
             }
         }
-    }
-    // Debian's /usr/lib/go-1.19 (and /usr/lib/go → it), Fedora's /usr/lib/golang.
-    add(
-        Source::Distro,
-        Some(ctx.system("/usr/lib")),
-        |n| n == "go" || n == "golang" || n.starts_with("go-"),
-        "",
-    );
-    add(
-        Source::Distro,
-        Some(ctx.system("/snap/go")),
-        |n| n == "current",
-        "",
-    );
-    add(
-        Source::Sdk,
-        ctx.in_home("sdk"),
-        |n| n.starts_with("go1"),
-        "",
-    );
-    let gvm = ctx
-        .var("GVM_ROOT")
-        .map(PathBuf::from)
-        .or_else(|| ctx.in_home(".gvm"));
-    add(Source::Gvm, gvm.map(|g| g.join("gos")), any, "");
-    let goenv = ctx
-        .var("GOENV_ROOT")
-        .map(PathBuf::from)
-        .or_else(|| ctx.in_home(".goenv"));
-    add(Source::Goenv, goenv.map(|g| g.join("versions")), any, "");
-    let asdf = ctx
-        .var("ASDF_DATA_DIR")
-        .map(PathBuf::from)
-        .or_else(|| ctx.in_home(".asdf"));
-    add(
-        Source::Asdf,
-        asdf.map(|a| a.join("installs/golang")),
-        any,
-        "go",
-    );
-    let mise = ctx
-        .var("MISE_DATA_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            ctx.var("XDG_DATA_HOME")
-                .map(|x| PathBuf::from(x).join("mise"))
-        })
-        .or_else(|| ctx.in_home(".local/share/mise"));
-    add(Source::Mise, mise.map(|m| m.join("installs/go")), any, "");
-    let cache = crate::toolchain::module_cache(ctx, user_env);
-    add(
-        Source::ToolchainCache,
-        cache.map(|c| c.join("golang.org")),
-        |n| n.starts_with("toolchain@v0.0.1-"),
-        "",
-    );
-    v
-}
-
-/// Who installed the Go rooted at `goroot`, judged by where it is.
-pub fn classify(ctx: &Context, user_env: &EnvFile, goroot: &Path) -> Source {
-    if goroot == ctx.system("/usr/local/go") {
-        return Source::Official;
-    }
-    for l in layouts(ctx, user_env) {
-        if let Ok(rest) = goroot.strip_prefix(&l.parent) {
-            let mut parts = rest.components();
-            let child_ok = parts
-                .next()
-                .is_some_and(|c| (l.accept)(&c.as_os_str().to_string_lossy()));
-            let inner_ok = l.inner.is_empty()
-                || parts.as_path() == Path::new(l.inner)
-                || l.source == Source::Mise;
-            if child_ok && inner_ok {
-                return l.source;
-            }
+        // Debian's /usr/lib/go-1.19 (and /usr/lib/go → it), Fedora's /usr/lib/golang.
+        add(
+            Source::Distro,
+            Some(ctx.system("/usr/lib")),
+            |n| n == "go" || n == "golang" || n.starts_with("go-"),
+            "",
+        );
+        add(
+            Source::Distro,
+            Some(ctx.system("/snap/go")),
+            |n| n == "current",
+            "",
+        );
+        add(
+            Source::Sdk,
+            ctx.in_home("sdk"),
+            |n| n.starts_with("go1"),
+            "",
+        );
+        let root_of = |var: &str, default: &str| {
+            ctx.var(var)
+                .map(PathBuf::from)
+                .or_else(|| ctx.in_home(default))
+        };
+        let gvm = root_of("GVM_ROOT", ".gvm");
+        let goenv = root_of("GOENV_ROOT", ".goenv");
+        let asdf = root_of("ASDF_DATA_DIR", ".asdf");
+        let mise = ctx
+            .var("MISE_DATA_DIR")
+            .map(PathBuf::from)
+            .or_else(|| {
+                ctx.var("XDG_DATA_HOME")
+                    .map(|x| PathBuf::from(x).join("mise"))
+            })
+            .or_else(|| ctx.in_home(".local/share/mise"));
+        add(Source::Gvm, gvm.as_ref().map(|g| g.join("gos")), any, "");
+        add(
+            Source::Goenv,
+            goenv.as_ref().map(|g| g.join("versions")),
+            any,
+            "",
+        );
+        add(
+            Source::Asdf,
+            asdf.as_ref().map(|a| a.join("installs/golang")),
+            any,
+            "go",
+        );
+        add(
+            Source::Mise,
+            mise.as_ref().map(|m| m.join("installs/go")),
+            any,
+            "",
+        );
+        let cache = crate::toolchain::module_cache(ctx, user_env);
+        add(
+            Source::ToolchainCache,
+            cache.map(|c| c.join("golang.org")),
+            |n| n.starts_with("toolchain@v0.0.1-"),
+            "",
+        );
+        // Trees unpacked by hand beside the usual places: /usr/local/go1.23.4, /opt/go1.22,
+        // ~/go1.21.3, ~/.local/go (not ~/go: that is GOPATH).
+        add(
+            Source::Tarball,
+            Some(ctx.system("/usr/local")),
+            |n| n != "go" && tarball_name(n),
+            "",
+        );
+        add(Source::Tarball, Some(ctx.system("/opt")), tarball_name, "");
+        add(
+            Source::Tarball,
+            ctx.home(),
+            |n| n != "go" && tarball_name(n),
+            "",
+        );
+        add(Source::Tarball, ctx.in_home(".local"), tarball_name, "");
+        let managers = [
+            (Source::Goenv, goenv),
+            (Source::Asdf, asdf),
+            (Source::Mise, mise),
+            (Source::Gvm, gvm),
+        ]
+        .into_iter()
+        .filter_map(|(s, r)| r.map(|r| (s, r)))
+        .collect();
+        Layouts {
+            official: ctx.system("/usr/local/go"),
+            installs,
+            managers,
         }
     }
-    Source::Unknown
+
+    /// Who installed the Go rooted at `goroot`, judged by where it is.
+    pub fn classify(&self, goroot: &Path) -> Source {
+        if goroot == self.official {
+            return Source::Official;
+        }
+        for l in &self.installs {
+            if let Ok(rest) = goroot.strip_prefix(&l.parent) {
+                let mut parts = rest.components();
+                let child_ok = parts
+                    .next()
+                    .is_some_and(|c| (l.accept)(&c.as_os_str().to_string_lossy()));
+                let inner_ok = l.inner.is_empty()
+                    || parts.as_path() == Path::new(l.inner)
+                    || l.source == Source::Mise;
+                if child_ok && inner_ok {
+                    return l.source;
+                }
+            }
+        }
+        Source::Unknown
+    }
+
+    /// Who owns a path anywhere inside an installation (a link's old target such as
+    /// `Cellar/go/1.22.3/bin/go`): the source of the layout it falls under.
+    pub fn owner(&self, path: &Path) -> Source {
+        if path.starts_with(&self.official) {
+            return Source::Official;
+        }
+        self.installs
+            .iter()
+            .find(|l| {
+                path.strip_prefix(&l.parent).is_ok_and(|rest| {
+                    rest.components()
+                        .next()
+                        .is_some_and(|c| (l.accept)(&c.as_os_str().to_string_lossy()))
+                })
+            })
+            .map_or(Source::Unknown, |l| l.source)
+    }
+
+    /// A version manager's shim (a script under its data root), by where it is.
+    pub fn shim_source(&self, invoked: &Path) -> Source {
+        self.managers
+            .iter()
+            .find(|(_, root)| invoked.starts_with(root))
+            .map_or(Source::Unknown, |(s, _)| *s)
+    }
+
+    /// Every directory installations are looked for in.
+    pub fn roots(&self) -> Vec<InstallRoot> {
+        let mut roots = vec![InstallRoot {
+            source: Source::Official,
+            dir: self.official.clone(),
+        }];
+        roots.extend(self.installs.iter().map(|l| InstallRoot {
+            source: l.source,
+            dir: l.parent.clone(),
+        }));
+        roots
+    }
 }
 
 /// One Go installation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct Installation {
     /// Its GOROOT.
     #[serde(serialize_with = "crate::serde_path")]
@@ -193,6 +314,8 @@ pub struct Installation {
     pub problems: Vec<String>,
     /// Whether a `go` on PATH uses it.
     pub on_path: bool,
+    /// Whether and how its `bin/go` runs on the host.
+    pub runs: Runs,
 }
 
 /// Reads the installation rooted at `goroot`.
@@ -203,8 +326,9 @@ pub fn read(
     inspector: &mut Inspector,
 ) -> Installation {
     let inspection = inspector.inspect(&goroot.join("bin/go"));
-    let mut install = assess(goroot, source, &inspection);
-    if let Runs::No { reason } = runs_on(ctx, &inspection) {
+    let runs = runs_on(ctx, &inspection);
+    let mut install = assess(goroot, source, &inspection, runs.clone());
+    if let Runs::No { reason } = runs {
         install.problems.push(format!(
             "bin/go cannot run on this {} machine: {reason}",
             ctx.host().name()
@@ -215,7 +339,7 @@ pub fn read(
 }
 
 /// Builds the installation record from an inspection of its `bin/go`.
-pub fn assess(goroot: &Path, source: Source, go: &Inspection) -> Installation {
+pub fn assess(goroot: &Path, source: Source, go: &Inspection, runs: Runs) -> Installation {
     let mut problems = Vec::new();
     let file_version = goroot::read_version_file(goroot);
     let build = go.go();
@@ -249,11 +373,18 @@ pub fn assess(goroot: &Path, source: Source, go: &Inspection) -> Installation {
         healthy: problems.is_empty(),
         problems,
         on_path: false,
+        runs,
     }
 }
 
-/// Every installation in the well-known places, deduplicated by real path.
-pub fn discover(ctx: &Context, user_env: &EnvFile, inspector: &mut Inspector) -> Vec<Installation> {
+/// Every installation in the well-known places (and Go trees beside `also_beside`'s paths:
+/// where a broken link used to point), deduplicated by real path.
+pub fn discover(
+    ctx: &Context,
+    layouts: &Layouts,
+    also_beside: &[PathBuf],
+    inspector: &mut Inspector,
+) -> Vec<Installation> {
     let mut found: Vec<(PathBuf, Source)> = Vec::new();
     let official = ctx.system("/usr/local/go");
     if official.join("bin/go").exists() || official.join("VERSION").exists() {
@@ -271,7 +402,8 @@ pub fn discover(ctx: &Context, user_env: &EnvFile, inspector: &mut Inspector) ->
             }
         }
     }
-    for l in layouts(ctx, user_env) {
+    let looks_like_go = |root: &Path| root.join("bin/go").exists() || root.join("VERSION").exists();
+    for l in &layouts.installs {
         let Ok(rd) = fs::read_dir(&l.parent) else {
             continue;
         };
@@ -291,10 +423,29 @@ pub fn discover(ctx: &Context, user_env: &EnvFile, inspector: &mut Inspector) ->
             if l.source == Source::Mise && root.join("go/bin/go").exists() {
                 root = root.join("go"); // mise's legacy layout
             }
-            if root.join("bin/go").exists() || root.join("VERSION").exists() {
+            if looks_like_go(&root) {
                 found.push((root, l.source));
             }
         }
+    }
+    // Siblings of a vanished tree: /usr/local/go1.23.4 beside a removed /usr/local/go1.22.0.
+    for gone in also_beside {
+        let Some(parent) = gone.parent() else {
+            continue;
+        };
+        let Ok(rd) = fs::read_dir(parent) else {
+            continue;
+        };
+        let mut children: Vec<_> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| goroot::is_goroot(p) && p.join("bin/go").exists())
+            .collect();
+        children.sort();
+        found.extend(children.into_iter().map(|c| {
+            let source = layouts.classify(&c);
+            (c, source)
+        }));
     }
     let mut seen = HashSet::new();
     found
@@ -319,7 +470,7 @@ mod tests {
             "/r",
             Path::new("/"),
         );
-        let env = EnvFile::default();
+        let layouts = Layouts::new(&ctx, &EnvFile::default());
         let cases = [
             ("/r/opt/homebrew/Cellar/go/1.23.2/libexec", Source::Homebrew),
             ("/r/usr/local/Cellar/go/1.22.0/libexec", Source::Homebrew),
@@ -337,10 +488,66 @@ mod tests {
                 Source::ToolchainCache,
             ),
             ("/r/usr/lib/go-1.19", Source::Distro),
+            ("/r/usr/local/go1.23.4", Source::Tarball),
+            ("/r/usr/local/go-1.22", Source::Tarball),
+            ("/r/opt/go1.21.0", Source::Tarball),
+            ("/Users/me/go1.22.0", Source::Tarball),
+            ("/Users/me/.local/go", Source::Tarball),
+            ("/Users/me/go", Source::Unknown),
+            ("/r/opt/google", Source::Unknown),
             ("/opt/elsewhere/go", Source::Unknown),
         ];
         for (path, want) in cases {
-            assert_eq!(classify(&ctx, &env, Path::new(path)), want, "{path}");
+            assert_eq!(layouts.classify(Path::new(path)), want, "{path}");
         }
+        assert_eq!(
+            layouts.owner(Path::new("/r/opt/homebrew/Cellar/go/1.22.3/bin/go")),
+            Source::Homebrew
+        );
+        assert_eq!(
+            layouts.owner(Path::new("/r/usr/local/go1.22.0")),
+            Source::Tarball
+        );
+    }
+
+    #[test]
+    fn shims_under_custom_roots_are_their_managers() {
+        let ctx = Context::fake(
+            &[
+                ("HOME", "/home/me"),
+                ("MISE_DATA_DIR", "/data/mise"),
+                ("GVM_ROOT", "/opt/gvm"),
+                ("GOENV_ROOT", "/srv/goenv"),
+                ("ASDF_DATA_DIR", "/srv/asdf"),
+            ],
+            "linux/amd64",
+            "/",
+            Path::new("/"),
+        );
+        let layouts = Layouts::new(&ctx, &EnvFile::default());
+        for (shim, want) in [
+            ("/data/mise/shims/go", Source::Mise),
+            ("/opt/gvm/bin/go", Source::Gvm),
+            ("/srv/goenv/shims/go", Source::Goenv),
+            ("/srv/asdf/shims/go", Source::Asdf),
+            ("/home/me/.goenv/shims/go", Source::Unknown),
+        ] {
+            assert_eq!(layouts.shim_source(Path::new(shim)), want, "{shim}");
+        }
+        let xdg = Context::fake(
+            &[("HOME", "/home/me"), ("XDG_DATA_HOME", "/xdg")],
+            "linux/amd64",
+            "/",
+            Path::new("/"),
+        );
+        let layouts = Layouts::new(&xdg, &EnvFile::default());
+        assert_eq!(
+            layouts.shim_source(Path::new("/xdg/mise/shims/go")),
+            Source::Mise
+        );
+        assert_eq!(
+            layouts.classify(Path::new("/xdg/mise/installs/go/1.23.4")),
+            Source::Mise
+        );
     }
 }

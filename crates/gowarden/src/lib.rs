@@ -2,7 +2,9 @@
 //!
 //! Probes are passive: binaries are read (headers, build info, signatures), never run.
 //! - [`binary`]: what an executable is, from its bytes (`gowarden inspect`).
-//! - [`doctor`]: the whole-machine scan (`gowarden doctor`), with [`check`] for findings.
+//! - [`report`]: the contract — the report, typed findings and actions, inputs, drift.
+//! - [`doctor`]: the whole-machine scan (`gowarden doctor`) that collects a report's facts;
+//!   [`check`] turns those facts into findings, with no I/O.
 //! - [`context`]: the one seam to the outside (environment, system root, host).
 //! - [`path`], [`symlink`], [`goroot`], [`toolchain`], [`install`]: the facts it gathers.
 //! - [`host`], [`procs`], [`shell`]: Rosetta and emulation, developer tools, translated
@@ -23,6 +25,7 @@ pub mod platform;
 pub mod process;
 pub mod procs;
 pub mod render;
+pub mod report;
 pub mod shell;
 pub mod symlink;
 pub mod toolchain;
@@ -36,6 +39,14 @@ pub(crate) fn serde_path<S: serde::Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     s.collect_str(&path.display())
+}
+
+/// [`serde_path`] for a list of paths.
+pub(crate) fn serde_paths<S: serde::Serializer>(
+    paths: &[std::path::PathBuf],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(paths.iter().map(|p| p.display().to_string()))
 }
 
 /// [`serde_path`] for an optional path.

@@ -114,20 +114,20 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
             all_processes,
         } => {
             let ctx = gowarden::context::Context::from_process()?;
-            let login_shell = if login_shell {
+            let environment = if login_shell {
                 let exe = std::env::current_exe()
                     .context("finding gowarden's own path for --login-shell")?;
-                Some(gowarden::doctor::LoginShell {
+                gowarden::doctor::EnvChoice::LoginShell(gowarden::doctor::LoginShell {
                     printer: vec![exe.into_os_string(), "__print-env".into()],
                     timeout: shell_timeout,
                 })
             } else {
-                None
+                gowarden::doctor::EnvChoice::Process
             };
             let report = gowarden::doctor::scan(
                 &ctx,
                 &gowarden::doctor::Options {
-                    login_shell,
+                    environment,
                     all_processes,
                 },
             );

@@ -3,13 +3,13 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::symlink::{self, Chain, End};
 
 /// What a PATH entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum EntryKind {
     /// An existing directory.
@@ -27,7 +27,7 @@ pub enum EntryKind {
 }
 
 /// One PATH entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct Entry {
     /// Position in PATH, from 0.
     pub index: usize,
@@ -50,6 +50,9 @@ pub struct Entry {
     pub has_go: bool,
     /// It holds a `go` link that points nowhere or loops: the shell skips it.
     pub broken_go: Option<Chain>,
+    /// It is missing because a directory above it is a symlink that points nowhere or loops
+    /// (`/usr/local/go/bin` under a dangling `/usr/local/go`): that link's chain.
+    pub broken_ancestor: Option<Chain>,
 }
 
 /// Reads every PATH entry of `ctx`.
@@ -94,7 +97,11 @@ pub fn scan(ctx: &Context) -> Vec<Entry> {
                 writable_by_others: false,
                 has_go: false,
                 broken_go: None,
+                broken_ancestor: None,
             };
+            if kind == EntryKind::Missing {
+                entry.broken_ancestor = broken_ancestor(&entry.dir);
+            }
             if let (EntryKind::Dir, Ok(meta)) = (kind, &meta) {
                 entry.writable_by_others = writable_by_others(meta, ctx.user());
                 let go = entry.dir.join("go");
@@ -117,6 +124,19 @@ pub fn scan(ctx: &Context) -> Vec<Entry> {
             entry
         })
         .collect()
+}
+
+/// The nearest directory above `dir` that is a symlink leading nowhere (or looping), as a
+/// chain; `None` when the path is simply absent.
+fn broken_ancestor(dir: &Path) -> Option<Chain> {
+    dir.ancestors().skip(1).find_map(|a| {
+        let meta = fs::symlink_metadata(a).ok()?;
+        if !meta.file_type().is_symlink() {
+            return None;
+        }
+        let chain = symlink::resolve(a);
+        matches!(chain.end, End::Dangling | End::Loop).then_some(chain)
+    })
 }
 
 /// Identity of a file or directory (device, inode), following links: two paths name the same

@@ -8,10 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A process running translated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TranslatedProcess {
     /// Process id.
     pub pid: u32,
@@ -23,7 +23,7 @@ pub struct TranslatedProcess {
     /// What translates it: `Rosetta 2`, or the emulator's path.
     pub translator: String,
     /// Why a translated process of this kind matters for Go work.
-    pub why: &'static str,
+    pub why: String,
 }
 
 /// What kind of program a process name is, for Go work.
@@ -199,7 +199,7 @@ mod imp {
                     .into_owned();
                 Some(TranslatedProcess {
                     pid,
-                    why: why(kind_of(&name)),
+                    why: why(kind_of(&name)).to_string(),
                     name,
                     exe: PathBuf::from(guest),
                     translator: exe.display().to_string(),
@@ -268,7 +268,7 @@ mod imp {
                 };
                 Some(TranslatedProcess {
                     pid: pid as u32,
-                    why: why(kind_of(&name)),
+                    why: why(kind_of(&name)).to_string(),
                     name,
                     exe,
                     translator: "Rosetta 2".into(),

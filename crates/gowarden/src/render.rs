@@ -4,9 +4,8 @@
 use std::fmt::Write;
 
 use crate::binary::{Format, Inspection, Signature, Slice};
-use crate::check::Severity;
-use crate::doctor::{GoOnPath, Report};
 use crate::host::Runs;
+use crate::report::{GoOnPath, Report, Severity, Status};
 use crate::toolchain::Provider;
 
 /// The `gowarden inspect` text for one file.
@@ -125,9 +124,9 @@ pub fn doctor(r: &Report, color: bool) -> String {
     let p = Paint(color);
     let mut out = String::new();
     let status = match r.status {
-        "broken" => p.wrap("1;31", "broken"),
-        "warning" => p.wrap("1;33", "needs attention"),
-        _ => p.wrap("1;32", "healthy"),
+        Status::Broken => p.wrap("1;31", "broken"),
+        Status::Warning => p.wrap("1;33", "needs attention"),
+        Status::Ok => p.wrap("1;32", "healthy"),
     };
     let _ = writeln!(
         out,
@@ -145,7 +144,7 @@ pub fn doctor(r: &Report, color: bool) -> String {
         } else {
             format!(
                 "environment: this process's; the login shell ({shell}) failed: {}",
-                ls.reason.unwrap_or("?")
+                ls.reason.map_or("?", |r| r.as_str())
             )
         };
         let _ = writeln!(out, "{}", p.dim(&line));
@@ -223,7 +222,7 @@ pub fn doctor(r: &Report, color: bool) -> String {
             out,
             "  {} {} {}",
             p.severity(f.severity),
-            p.bold(f.code),
+            p.bold(f.code.as_str()),
             f.message
         );
         let _ = writeln!(out, "          why: {}", f.why);

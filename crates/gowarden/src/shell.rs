@@ -10,13 +10,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::process;
 
 /// Shells gowarden knows how to start as interactive login shells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ShellKind {
     /// bash.
@@ -238,7 +238,7 @@ pub fn write_env_block(
 }
 
 /// A line in a shell startup file that sets a variable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Assignment {
     /// The file.
     #[serde(serialize_with = "crate::serde_path")]
@@ -402,7 +402,7 @@ mod tests {
 
 /// What `launchctl getenv` says: the environment launchd hands to GUI apps (editors started
 /// from the Dock), set by `launchctl setenv` and easily left stale.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Launchctl {
     /// `launchctl getenv GOROOT`.
     pub goroot: Option<String>,

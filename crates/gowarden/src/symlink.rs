@@ -7,13 +7,13 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The most hops followed, as the kernel's `MAXSYMLINKS` (40 on Linux, 32 on macOS).
 const MAX_HOPS: usize = 40;
 
 /// One step of a chain: a path, and the link text if it is a symlink.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Hop {
     /// The path at this step.
     #[serde(serialize_with = "crate::serde_path")]
@@ -27,7 +27,7 @@ pub struct Hop {
 }
 
 /// How a chain ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum End {
     /// At an existing file (or directory, or other non-link).
@@ -43,7 +43,7 @@ pub enum End {
 }
 
 /// A resolved chain.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct Chain {
     /// Each step, the starting path first; the last one is where it ended.
     pub hops: Vec<Hop>,

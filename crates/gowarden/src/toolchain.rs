@@ -11,7 +11,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::goroot::EnvFile;
@@ -19,7 +19,7 @@ use crate::platform::{Arch, Os};
 use crate::version::GoVersion;
 
 /// Where the GOTOOLCHAIN setting came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SettingSource {
     /// The process environment.
@@ -45,7 +45,7 @@ impl SettingSource {
 }
 
 /// Where the selected toolchain would come from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "path")]
 pub enum Provider {
     /// The `go` on PATH runs the command itself.
@@ -60,15 +60,82 @@ pub enum Provider {
     Unavailable,
 }
 
+/// How GOTOOLCHAIN lets `go` pick a toolchain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// `local`: always the bundled toolchain.
+    Local,
+    /// `auto` / `<name>+auto`: go.mod and go.work may ask for a newer one, downloaded if need be.
+    Auto,
+    /// `path` / `<name>+path`: as `auto`, but only from PATH, never downloaded.
+    Path,
+    /// A bare `<name>` such as `go1.23.4`: always that toolchain.
+    Pinned,
+}
+
+/// The toolchain that runs: the bundled one, or one named like `go1.24.0`. On the wire,
+/// `"local"` or the name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selected {
+    /// The `go` on PATH runs the command itself.
+    Local,
+    /// Another toolchain, by name (`go1.24.0`).
+    Toolchain(String),
+}
+
+impl Selected {
+    fn from_name(name: &str) -> Selected {
+        if name == "local" {
+            Selected::Local
+        } else {
+            Selected::Toolchain(name.to_string())
+        }
+    }
+}
+
+impl std::fmt::Display for Selected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Selected::Local => f.write_str("local"),
+            Selected::Toolchain(n) => f.write_str(n),
+        }
+    }
+}
+
+impl Serialize for Selected {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Selected {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Selected::from_name(&String::deserialize(d)?))
+    }
+}
+
+impl schemars::JsonSchema for Selected {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SelectedToolchain".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "\"local\" (the bundled toolchain) or a toolchain name such as go1.24.0"
+        })
+    }
+}
+
 /// The outcome of toolchain selection.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct Toolchain {
     /// The effective GOTOOLCHAIN value, e.g. `auto`.
     pub value: String,
     /// Where that value came from.
     pub source: SettingSource,
-    /// `local`, `auto` or `path`; empty for a bare `<name>` (always that toolchain).
-    pub mode: String,
+    /// How the setting lets go choose (`local`, `auto`, `path`, or `pinned` for a bare name).
+    pub mode: Mode,
     /// The toolchain the go command bundles (`go1.23.2`).
     pub local: Option<String>,
     /// The `go.work` or `go.mod` consulted.
@@ -79,7 +146,7 @@ pub struct Toolchain {
     /// Its `toolchain` line.
     pub toolchain_line: Option<String>,
     /// The toolchain that would run: `local`, or a name like `go1.24.0`.
-    pub selected: String,
+    pub selected: Selected,
     /// Where that toolchain would come from.
     pub provider: Provider,
     /// Why, in a sentence.
@@ -91,7 +158,10 @@ pub struct Toolchain {
 impl Toolchain {
     /// Whether `go` would switch away from the bundled toolchain here.
     pub fn switches(&self) -> bool {
-        self.selected != "local" && Some(&self.selected) != self.local.as_ref()
+        match &self.selected {
+            Selected::Local => false,
+            Selected::Toolchain(n) => Some(n) != self.local.as_ref(),
+        }
     }
 }
 
@@ -116,12 +186,12 @@ pub fn select(
     let mut t = Toolchain {
         value: value.clone(),
         source,
-        mode: String::new(),
+        mode: Mode::Local,
         local: local_name.clone(),
         module_file: None,
         go_line: None,
         toolchain_line: None,
-        selected: "local".into(),
+        selected: Selected::Local,
         provider: Provider::Local,
         reason: String::new(),
         error: None,
@@ -149,10 +219,11 @@ pub fn select(
             (min.to_string(), suffix.unwrap_or("").to_string())
         }
     };
-    t.mode = if min_name == "local" && mode.is_empty() {
-        "local".into()
-    } else {
-        mode.clone()
+    t.mode = match mode.as_str() {
+        "auto" => Mode::Auto,
+        "path" => Mode::Path,
+        _ if min_name == "local" => Mode::Local,
+        _ => Mode::Pinned,
     };
     let mut selected = min_name.clone();
     let mut min_vers = if min_name == "local" {
@@ -232,11 +303,11 @@ pub fn select(
     }
 
     if selected == "local" || Some(&selected) == local_name.as_ref() {
-        t.selected = "local".into();
+        t.selected = Selected::Local;
         t.provider = Provider::Local;
         return t;
     }
-    t.selected = selected.clone();
+    t.selected = Selected::from_name(&selected);
     t.provider = if let Some(exe) = find_on_path(ctx, &selected) {
         Provider::Path(exe)
     } else if let Some(dir) = module_cache(ctx, user_env)
@@ -318,10 +389,12 @@ fn mod_lookup(text: &str, key: &str) -> Option<String> {
     })
 }
 
+/// `exec.LookPath` as go's toolchain switch uses it: since Go 1.19 a match found through a
+/// relative PATH entry is refused (`exec.ErrDot`), so only absolute entries count.
 fn find_on_path(ctx: &Context, name: &str) -> Option<PathBuf> {
     ctx.path_entries()
         .into_iter()
-        .filter(|e| !e.is_empty())
+        .filter(|e| Path::new(e).is_absolute())
         .map(|e| PathBuf::from(e).join(name))
         .find(|p| crate::path::is_executable(p))
 }
@@ -370,13 +443,13 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let t = sel(&ctx(d.path(), &[]), "");
         assert_eq!(
-            (t.value.as_str(), t.source, t.selected.as_str()),
-            ("local", SettingSource::Default, "local")
+            (t.value.as_str(), t.source, &t.selected),
+            ("local", SettingSource::Default, &Selected::Local)
         );
         let t = sel(&ctx(d.path(), &[]), "GOTOOLCHAIN=auto\n");
         assert_eq!(
-            (t.value.as_str(), t.source, t.mode.as_str()),
-            ("auto", SettingSource::GorootGoEnv, "auto")
+            (t.value.as_str(), t.source, t.mode),
+            ("auto", SettingSource::GorootGoEnv, Mode::Auto)
         );
         assert!(!t.switches());
     }
@@ -395,7 +468,7 @@ mod tests {
             &ctx(&sub, &[("HOME", "/nonexistent")]),
             "GOTOOLCHAIN=auto\n",
         );
-        assert_eq!(t.selected, "go1.24.0");
+        assert_eq!(t.selected.to_string(), "go1.24.0");
         assert_eq!(t.provider, Provider::Download);
         assert!(t.switches());
         assert!(t.reason.contains("go.mod requires go 1.24"), "{}", t.reason);
@@ -415,7 +488,7 @@ mod tests {
         fs::write(dir.join("go"), b"").unwrap();
         let c = ctx(d.path(), &[("GOMODCACHE", cache.to_str().unwrap())]);
         let t = sel(&c, "GOTOOLCHAIN=auto\n");
-        assert_eq!(t.selected, "go1.24.3");
+        assert_eq!(t.selected.to_string(), "go1.24.3");
         assert!(matches!(t.provider, Provider::ModuleCache(_)));
     }
 
@@ -431,11 +504,11 @@ mod tests {
             "",
         );
         assert_eq!(
-            (t.selected.as_str(), &t.provider),
+            (t.selected.to_string().as_str(), &t.provider),
             ("go1.25.1", &Provider::Unavailable)
         );
         let t = sel(&ctx(d.path(), &[("GOTOOLCHAIN", "local")]), "");
-        assert_eq!(t.selected, "local");
+        assert_eq!(t.selected, Selected::Local);
         let t = sel(
             &ctx(
                 d.path(),
@@ -443,7 +516,7 @@ mod tests {
             ),
             "",
         );
-        assert_eq!(t.selected, "go1.25.1");
+        assert_eq!(t.selected.to_string(), "go1.25.1");
     }
 
     #[test]

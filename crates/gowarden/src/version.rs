@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A Go version as written in build info, `VERSION` files and toolchain names.
 ///
@@ -223,6 +223,25 @@ impl fmt::Display for GoVersion {
 impl Serialize for GoVersion {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.raw)
+    }
+}
+
+/// Reads back what [`Serialize`] wrote: any text is kept (as [`GoVersion::lenient`]).
+impl<'de> Deserialize<'de> for GoVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(GoVersion::lenient(&String::deserialize(d)?))
+    }
+}
+
+impl schemars::JsonSchema for GoVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GoVersion".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A Go version as written in build info or VERSION, e.g. go1.23.4"
+        })
     }
 }
 

@@ -21,7 +21,7 @@ use std::fs::{self, File, Metadata};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 pub use buildinfo::{GoBuild, Module};
 pub use quarantine::Quarantine;
@@ -30,7 +30,7 @@ pub use script::Shebang;
 use crate::platform::{Arch, Os};
 
 /// The container format of a file, as far as gowarden cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// A thin Mach-O file: one architecture.
@@ -46,7 +46,7 @@ pub enum Format {
 }
 
 /// How a Mach-O slice is code-signed (FACTS.md §4.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Signature {
     /// No `LC_CODE_SIGNATURE`: an arm64 Mac kills such a binary at exec.

@@ -6,10 +6,10 @@
 
 use std::fs::File;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A parsed quarantine attribute.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Quarantine {
     /// The flag word (hex in the attribute).
     pub flags: u16,

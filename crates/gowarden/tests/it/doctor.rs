@@ -25,7 +25,7 @@ fn healthy_homebrew_on_apple_silicon() {
     m.path(m.sys("/opt/homebrew/bin")).path(m.sys("/usr/bin"));
     let (r, status) = m.doctor();
     assert_eq!(status, 0, "{:#}", r["findings"]);
-    assert_eq!(r["schema"], 1);
+    assert_eq!(r["schema"], 2);
     assert_eq!(
         (r["host"]["os"].as_str(), r["host"]["arch"].as_str()),
         (Some("darwin"), Some("arm64"))
@@ -84,10 +84,14 @@ fn homebrew_upgrade_left_dangling_link() {
     m.path(m.sys("/opt/homebrew/bin"))
         .path(m.sys("/usr/local/go/bin"));
     let (r, status) = m.doctor();
-    assert_eq!(status, 1);
-    assert_eq!(r["status"], "broken");
+    assert_eq!(
+        status, 0,
+        "the shell skips the broken link and the official go works"
+    );
+    assert_eq!(r["status"], "warning");
     let f = finding(&r, "dangling-symlink");
-    assert_eq!(f["severity"], "error");
+    assert_eq!(f["severity"], "warning");
+    says(&f["why"], "runs");
     let link = m.sys("/opt/homebrew/bin/go");
     assert!(
         f["message"]
@@ -101,10 +105,14 @@ fn homebrew_upgrade_left_dangling_link() {
         "Cellar/go/1.22.10/bin/go, which does not exist",
     );
     assert_eq!(
-        f["fix"].as_str().unwrap().split("   ").next().unwrap(),
-        "brew reinstall go"
+        f["action"],
+        serde_json::json!({"kind": "command", "argv": ["brew", "reinstall", "go"]}),
+        "no keg left, and Homebrew's link is Homebrew's to make"
     );
-    assert_eq!(f["paths"][0], link.to_str().unwrap());
+    assert_eq!(f["fix"], "brew reinstall go");
+    assert_eq!(f["id"], format!("dangling-symlink:{}", link.display()));
+    assert_eq!(f["subjects"][0]["role"], "go-link");
+    assert_eq!(f["subjects"][0]["path"], link.to_str().unwrap());
     // The shell skips the broken link: the official go runs.
     assert_eq!(
         r["active"]["path"],
@@ -211,7 +219,11 @@ fn goroot_in_go_env_file_pointing_nowhere() {
         f["message"].as_str().unwrap().ends_with("does not exist"),
         "{f:#}"
     );
-    assert_eq!(f["fix"], "go env -u GOROOT");
+    assert_eq!(
+        f["action"],
+        serde_json::json!({"kind": "unset-env", "var": "GOROOT", "origin": "go-env-file"})
+    );
+    assert!(f["fix"].as_str().unwrap().starts_with("go env -u GOROOT"));
 }
 
 #[test]
@@ -464,7 +476,9 @@ fn relative_and_writable_path_entries() {
         .collect();
     assert_eq!(relative.len(), 2);
     let w = finding(&r, "writable-path-dir");
-    assert_eq!(w["paths"][0], shared.to_str().unwrap());
+    assert_eq!(w["subjects"][0]["path"], shared.to_str().unwrap());
+    assert_eq!(w["subjects"][0]["role"], "path-entry");
+    assert_eq!(w["action"]["argv"][2], shared.to_str().unwrap());
     assert!(w["fix"].as_str().unwrap().starts_with("chmod go-w"));
     assert_eq!(r["path"].as_array().unwrap().len(), 4);
 }
@@ -479,12 +493,14 @@ fn no_go_on_path_but_an_sdk_is_installed() {
     assert_eq!(r["active"], Value::Null);
     let f = finding(&r, "no-go-on-path");
     assert!(
-        f["fix"].as_str().unwrap().starts_with(&format!(
+        f["fix"].as_str().unwrap().ends_with(&format!(
             "export PATH=\"{}:$PATH\"",
             sdk.join("bin").display()
         )),
         "{f:#}"
     );
+    assert_eq!(f["action"]["kind"], "manual");
+    assert_eq!(f["subjects"][0]["role"], "installation");
     assert_eq!(r["installations"][0]["source"], "sdk");
 }
 
@@ -507,19 +523,28 @@ fn path_entry_that_is_a_dangling_link() {
     m.link(m.home("sdk/go1.21.0"), &m.home("go-current"));
     m.path_as_is(m.home("go-current/bin"))
         .path(m.sys("/usr/local/go/bin"));
-    let (r, _) = m.doctor();
+    let (r, status) = m.doctor();
+    assert_eq!(status, 0, "the next go works: a warning");
     assert_eq!(
         r["path"][0]["kind"], "missing",
         "go-current/bin: through a dangling link"
+    );
+    // The missing entry names the link that broke it, and a Go root to point it at.
+    let f = finding(&r, "dangling-symlink");
+    let link = m.home("go-current");
+    assert_eq!(f["id"], format!("dangling-symlink:{}", link.display()));
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["action"]["kind"], "relink");
+    assert_eq!(f["action"]["link_kind"], "goroot");
+    assert_eq!(
+        f["action"]["candidates"][0]["target"],
+        m.sys("/usr/local/go").to_str().unwrap()
     );
     m.path_as_is(m.home("go-current"));
     let (r, _) = m.doctor();
     assert_eq!(r["path"][2]["kind"], "dangling");
     let f = finding(&r, "dangling-symlink");
-    assert!(
-        f["message"].as_str().unwrap().starts_with("PATH entry 3"),
-        "{f:#}"
-    );
+    says(&f["message"], "sdk/go1.21.0, which does not exist");
     assert_eq!(
         r["active"]["version"], "go1.23.2",
         "the shell falls through to the next go"
@@ -683,7 +708,9 @@ fn json_contract_keys() {
             "missing installations[0].{key}"
         );
     }
-    for key in ["code", "severity", "message", "why", "fix", "paths"] {
+    for key in [
+        "id", "code", "severity", "message", "why", "fix", "subjects", "action",
+    ] {
         assert!(
             r["findings"][0].get(key).is_some(),
             "missing findings[0].{key}"

@@ -3,8 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use crate::util::{Machine, codes, finding, process_with, says, shell};
 
 /// `--login-shell` with a deadline generous enough for a loaded CI machine: these tests are
@@ -65,14 +63,19 @@ fn bash_profile_path_and_stale_goroot_are_seen_and_pointed_at() {
         f["fix"]
             .as_str()
             .unwrap()
-            .starts_with(&format!("delete line 3 of {}", profile.display())),
+            .starts_with(&format!("comment out line 3 of {}", profile.display())),
         "{f:#}"
     );
+    assert_eq!(f["action"]["kind"], "edit-shell-file");
+    assert_eq!(f["action"]["file"], profile.to_str().unwrap());
+    assert_eq!(f["action"]["line"], 3);
     assert!(
-        f["paths"]
+        f["subjects"]
             .as_array()
             .unwrap()
-            .contains(&Value::from(profile.to_str().unwrap()))
+            .contains(&serde_json::json!({
+                "role": "shell-file", "path": profile.to_str().unwrap(), "line": 3
+            }))
     );
     assert_eq!(r["goroot_assignments"][0]["line"], 3);
 }
