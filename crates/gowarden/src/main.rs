@@ -48,6 +48,8 @@ enum Command {
         #[arg(long)]
         all_processes: bool,
     },
+    /// Print the JSON Schema of `gowarden doctor --json` (the report contract).
+    Schema,
     /// Prints MARKER, the environment as NUL-separated KEY=VALUE pairs, and MARKER: the other
     /// half of --login-shell's protocol, run inside the user's shell.
     #[command(name = "__print-env", hide = true)]
@@ -144,6 +146,12 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Schema => {
+            serde_json::to_writer_pretty(&mut *out, &gowarden::report::json_schema())
+                .context("writing JSON")?;
+            writeln!(out)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::PrintEnv { marker } => {
             gowarden::shell::write_env_block(out, &marker, std::env::vars_os())?;

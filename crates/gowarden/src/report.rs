@@ -615,6 +615,12 @@ fn join_argv(argv: &[String]) -> String {
         .join(" ")
 }
 
+/// The JSON Schema of [`Report`] (draft 2020-12), as committed in `schema/report.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    let schema = schemars::schema_for!(Report);
+    serde_json::to_value(&schema).unwrap_or_default()
+}
+
 impl Report {
     /// Whether any finding is an error.
     pub fn has_errors(&self) -> bool {
@@ -809,9 +815,9 @@ pub fn diff(before: &Report, after: &Report) -> Vec<Change> {
             Runs::No { .. } => format!("{a} (cannot run)"),
         }
     };
-    let key = |g: &GoOnPath| g.real_path.clone().unwrap_or_else(|| g.path.clone());
+    // The `go` is the path the shell runs; an upgrade behind the same path is the same `go`.
     match (&before.active, &after.active) {
-        (Some(b), Some(a)) if b.path != a.path || key(b) != key(a) => {
+        (Some(b), Some(a)) if b.path != a.path => {
             out.push(Change {
                 kind: ChangeKind::ActiveChanged,
                 subject: "go".into(),
@@ -855,7 +861,8 @@ pub fn diff(before: &Report, after: &Report) -> Vec<Change> {
                     ),
                 });
             }
-            if b.goroot != a.goroot {
+            // A new version brings its own GOROOT: one event for the subject, not two.
+            if b.goroot != a.goroot && version(b) == version(a) {
                 let show = |g: &Option<PathBuf>| g.as_deref().map(text);
                 out.push(Change {
                     kind: ChangeKind::GorootChanged,
@@ -896,20 +903,31 @@ pub fn diff(before: &Report, after: &Report) -> Vec<Change> {
     };
     let lb = links(before);
     let mut covered: BTreeSet<PathBuf> = BTreeSet::new();
+    if !out.is_empty() {
+        for g in [&before.active, &after.active].into_iter().flatten() {
+            covered.insert(g.path.clone());
+        }
+    }
+    // The active go's own link moving along with it is told by the version event.
+    let active_paths = covered.clone();
     for l in &after.links {
         let old = lb.get(&l.path);
         let was_ok = old.map(|o| o.state == LinkState::Ok);
         let change = match (was_ok, l.state == LinkState::Ok) {
-            (Some(true), true) if old.is_some_and(|o| o.target != l.target) => Some((
-                ChangeKind::LinkRetargeted,
-                format!(
-                    "{} now points to {} (was {})",
-                    l.path.display(),
-                    l.target.display(),
-                    old.map(|o| o.target.display().to_string())
-                        .unwrap_or_default()
-                ),
-            )),
+            (Some(true), true)
+                if old.is_some_and(|o| o.target != l.target) && !active_paths.contains(&l.path) =>
+            {
+                Some((
+                    ChangeKind::LinkRetargeted,
+                    format!(
+                        "{} now points to {} (was {})",
+                        l.path.display(),
+                        l.target.display(),
+                        old.map(|o| o.target.display().to_string())
+                            .unwrap_or_default()
+                    ),
+                ))
+            }
             (Some(true) | None, false) => Some((
                 ChangeKind::LinkBroken,
                 format!(
@@ -1036,5 +1054,201 @@ impl Finding {
             Severity::Warning => "warning",
             Severity::Info => "info",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::fixture;
+    use crate::host::Runs;
+
+    fn link(path: &str, target: &str, state: LinkState) -> Link {
+        Link {
+            path: path.into(),
+            target: target.into(),
+            kind: LinkKind::GoBinary,
+            state,
+            points_to: None,
+            owner: Source::Homebrew,
+            via: path.into(),
+        }
+    }
+
+    /// A healthy Homebrew go at `version`, with its link, finding-free.
+    fn homebrew(version: &str) -> Report {
+        let mut r = fixture::report("darwin/arm64");
+        let root = format!("/opt/homebrew/Cellar/go/{version}/libexec");
+        fixture::activate(
+            &mut r,
+            fixture::go("/opt/homebrew/bin", &root, &format!("go{version}"), "arm64"),
+        );
+        r.links = vec![link(
+            "/opt/homebrew/bin/go",
+            &format!("../Cellar/go/{version}/bin/go"),
+            LinkState::Ok,
+        )];
+        r.installations = vec![fixture::install(
+            &root,
+            &format!("go{version}"),
+            Source::Homebrew,
+            Runs::Native,
+        )];
+        r
+    }
+
+    fn kinds(changes: &[Change]) -> Vec<ChangeKind> {
+        changes.iter().map(|c| c.kind).collect()
+    }
+
+    #[test]
+    fn nothing_changed_is_no_event() {
+        assert!(diff(&homebrew("1.23.3"), &homebrew("1.23.3")).is_empty());
+    }
+
+    #[test]
+    fn brew_upgrade_is_one_event_per_subject() {
+        let changes = diff(&homebrew("1.23.3"), &homebrew("1.23.4"));
+        assert_eq!(
+            kinds(&changes),
+            [
+                ChangeKind::VersionChanged,
+                ChangeKind::InstallationAdded,
+                ChangeKind::InstallationRemoved,
+            ]
+        );
+        let v = &changes[0];
+        assert_eq!(
+            (v.before.as_deref(), v.after.as_deref()),
+            (Some("go1.23.3"), Some("go1.23.4"))
+        );
+        assert_eq!(v.subject, "/opt/homebrew/bin/go");
+    }
+
+    #[test]
+    fn broken_and_repaired_links_and_their_findings() {
+        let ok = homebrew("1.23.3");
+        let mut broken = fixture::report("darwin/arm64");
+        broken.links = vec![link(
+            "/opt/homebrew/bin/go",
+            "../Cellar/go/1.23.3/bin/go",
+            LinkState::Dangling,
+        )];
+        broken.findings = crate::check::run(&broken);
+        let changes = diff(&ok, &broken);
+        assert!(
+            kinds(&changes).contains(&ChangeKind::LinkBroken),
+            "{changes:#?}"
+        );
+        assert!(kinds(&changes).contains(&ChangeKind::ActiveChanged));
+        // The dangling-symlink finding is about the same link: not announced twice.
+        assert!(
+            !changes.iter().any(|c| c.kind == ChangeKind::FindingOpened
+                && c.subject.starts_with("dangling-symlink")),
+            "{changes:#?}"
+        );
+        // no-go-on-path is a different subject: announced.
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.kind == ChangeKind::FindingOpened && c.subject == "no-go-on-path")
+        );
+        let back = diff(&broken, &ok);
+        assert!(
+            kinds(&back).contains(&ChangeKind::LinkRepaired),
+            "{back:#?}"
+        );
+        assert!(
+            back.iter()
+                .any(|c| c.kind == ChangeKind::FindingResolved && c.subject == "no-go-on-path")
+        );
+    }
+
+    #[test]
+    fn another_go_first_on_path_and_arch_changes() {
+        let before = homebrew("1.23.3");
+        let mut after = before.clone();
+        let mut other = fixture::go("/usr/local/go/bin", "/usr/local/go", "go1.22.10", "amd64");
+        other.runs = Runs::Translated {
+            by: "Rosetta 2".into(),
+        };
+        after.active = Some(other.clone());
+        let c = diff(&before, &after);
+        assert_eq!(kinds(&c), [ChangeKind::ActiveChanged]);
+        assert_eq!(c[0].after.as_deref(), Some("/usr/local/go/bin/go"));
+        // Same go, now translated: arch-changed.
+        let mut translated = before.clone();
+        let a = translated.active.as_mut().unwrap();
+        a.arch = Some(crate::platform::Arch::Amd64);
+        a.runs = Runs::Translated {
+            by: "Rosetta 2".into(),
+        };
+        let c = diff(&before, &translated);
+        assert_eq!(kinds(&c), [ChangeKind::ArchChanged]);
+        assert_eq!(c[0].after.as_deref(), Some("amd64 under Rosetta 2"));
+    }
+
+    #[test]
+    fn findings_open_and_resolve_by_id() {
+        let before = homebrew("1.23.3");
+        let mut after = before.clone();
+        after.findings = vec![
+            crate::check::run(&{
+                let mut r = before.clone();
+                r.host.translated = Some(true);
+                r
+            })
+            .remove(0),
+        ];
+        let c = diff(&before, &after);
+        assert_eq!(kinds(&c), [ChangeKind::FindingOpened]);
+        assert_eq!(c[0].subject, "self-translated");
+        assert_eq!(kinds(&diff(&after, &before)), [ChangeKind::FindingResolved]);
+    }
+
+    #[test]
+    fn inputs_cover_what_can_change_the_report() {
+        let mut r = homebrew("1.23.3");
+        r.path = Vec::new();
+        r.install_roots = vec![InstallRoot {
+            source: Source::Homebrew,
+            dir: "/opt/homebrew/Cellar/go".into(),
+        }];
+        r.go_env_file = Some("/home/me/.config/go/env".into());
+        r.startup_files = vec!["/home/me/.zshrc".into()];
+        r.module_cache = Some("/home/me/go/pkg/mod".into());
+        let inputs = r.inputs();
+        let has = |p: &str, why: InputKind| {
+            inputs
+                .iter()
+                .any(|i| i.path == Path::new(p) && i.why == why)
+        };
+        assert!(
+            has("/opt/homebrew/bin", InputKind::LinkParent),
+            "{inputs:#?}"
+        );
+        assert!(has(
+            "/opt/homebrew/Cellar/go/1.23.3/libexec/VERSION",
+            InputKind::GorootFile
+        ));
+        assert!(has("/opt/homebrew/Cellar/go", InputKind::InstallRoot));
+        assert!(has("/home/me/.config/go/env", InputKind::GoEnvFile));
+        assert!(has("/home/me/.zshrc", InputKind::ShellFile));
+        assert!(has(
+            "/home/me/go/pkg/mod/golang.org",
+            InputKind::ToolchainCache
+        ));
+        let mut paths: Vec<_> = inputs.iter().map(|i| &i.path).collect();
+        paths.dedup();
+        assert_eq!(paths.len(), inputs.len(), "no duplicates");
+    }
+
+    #[test]
+    fn summary_line() {
+        let mut r = homebrew("1.23.4");
+        assert_eq!(r.summary(), "go1.23.4 · arm64 native · healthy");
+        r.host.translated = Some(true);
+        r.findings = crate::check::run(&r);
+        assert_eq!(r.summary(), "go1.23.4 · arm64 native · 1 warning");
     }
 }

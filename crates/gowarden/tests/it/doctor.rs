@@ -717,3 +717,64 @@ fn json_contract_keys() {
         );
     }
 }
+
+#[test]
+fn users_goroot_link_to_a_removed_version() {
+    // The user's own report: /usr/local/go -> go1.22.0 (removed), /usr/local/go/bin on PATH,
+    // /usr/local/go1.23.4 unpacked beside it.
+    let m = Machine::new("darwin/arm64");
+    let beside = m.install("go1.23.2-darwin-arm64", &m.sys("/usr/local/go1.23.2"));
+    m.link("go1.22.0", &m.sys("/usr/local/go"));
+    m.path_as_is(m.sys("/usr/local/go/bin"))
+        .path(m.sys("/usr/bin"));
+    let (r, status) = m.doctor();
+    assert_eq!(status, 1);
+    let f = finding(&r, "dangling-symlink");
+    assert_eq!(f["severity"], "error", "nothing else works");
+    assert_eq!(f["subjects"][0]["role"], "goroot-link");
+    assert_eq!(
+        f["subjects"][0]["path"],
+        m.sys("/usr/local/go").to_str().unwrap()
+    );
+    assert_eq!(f["action"]["kind"], "relink");
+    assert_eq!(f["action"]["link_kind"], "goroot");
+    assert_eq!(f["action"]["current_target"], "go1.22.0");
+    let c = &f["action"]["candidates"][0];
+    assert_eq!(c["target"], "go1.23.2", "relative, as the old target was");
+    assert_eq!(c["goroot"], beside.to_str().unwrap());
+    assert_eq!(c["source"], "tarball");
+    assert_eq!(c["native"], true);
+    assert_eq!(
+        f["fix"],
+        format!("ln -sfn go1.23.2 {}", m.sys("/usr/local/go").display())
+    );
+    // The tree beside it is an installation, and no-go-on-path points at it too.
+    assert!(
+        r["installations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["goroot"] == beside.to_str().unwrap() && i["healthy"] == true)
+    );
+    says(
+        &finding(&r, "no-go-on-path")["message"],
+        "although go1.23.2 is installed",
+    );
+}
+
+#[test]
+fn malformed_gotoolchain_stops_every_command() {
+    let m = Machine::new("linux/amd64");
+    m.install("go1.23.2-linux-amd64", &m.sys("/usr/local/go"));
+    m.path(m.sys("/usr/local/go/bin"))
+        .env("GOTOOLCHAIN", "go1.22+always");
+    let (r, status) = m.doctor();
+    assert_eq!(status, 1);
+    let f = finding(&r, "gotoolchain-invalid");
+    says(&f["message"], "only version suffixes are +auto and +path");
+    assert_eq!(
+        f["action"],
+        serde_json::json!({"kind": "unset-env", "var": "GOTOOLCHAIN", "origin": "environment"})
+    );
+    assert_eq!(r["settings"]["GOTOOLCHAIN"]["origin"], "env");
+}

@@ -11,4 +11,5 @@ mod fuzz_regressions;
 mod host;
 mod inspect;
 mod login_shell;
+mod report;
 mod util;
