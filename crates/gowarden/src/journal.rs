@@ -564,3 +564,520 @@ fn tail_into<T: DeserializeOwned>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Barrier};
+    use std::thread;
+    use std::time::Duration;
+
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    struct Rec {
+        writer: String,
+        seq: u32,
+    }
+
+    fn rec(writer: &str, seq: u32) -> Rec {
+        Rec {
+            writer: writer.to_string(),
+            seq,
+        }
+    }
+
+    fn raw_lines(path: &Path) -> Vec<Vec<u8>> {
+        let bytes = fs::read(path).unwrap();
+        assert!(bytes.ends_with(b"\n"), "journal ends mid-line");
+        bytes[..bytes.len() - 1]
+            .split(|&b| b == b'\n')
+            .map(<[u8]>::to_vec)
+            .collect()
+    }
+
+    /// Each writer's sequence numbers, in the order they were read.
+    fn by_writer(records: &[Rec]) -> BTreeMap<String, Vec<u32>> {
+        let mut map: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for r in records {
+            map.entry(r.writer.clone()).or_default().push(r.seq);
+        }
+        map
+    }
+
+    /// The names of the writers `append_concurrently` starts.
+    fn writer_names(threads: usize, child: bool) -> Vec<String> {
+        let mut names: Vec<String> = (0..threads).map(|t| format!("thread-{t}")).collect();
+        if child {
+            names.push("child".to_string());
+        }
+        names
+    }
+
+    const CHILD_PATH: &str = "GOWARDEN_JOURNAL_TEST_CHILD";
+    const CHILD_MAX: &str = "GOWARDEN_JOURNAL_TEST_CHILD_MAX";
+    const CHILD_COUNT: &str = "GOWARDEN_JOURNAL_TEST_CHILD_COUNT";
+
+    /// Not a test on its own: when a test runs this binary as a second writer process (the
+    /// CLI beside the app), this appends its records; otherwise it does nothing.
+    #[test]
+    fn child_appender() {
+        let Some(path) = std::env::var_os(CHILD_PATH) else {
+            return;
+        };
+        let num = |name| std::env::var(name).unwrap().parse::<u64>().unwrap();
+        let journal = Journal::open(path).with_max_bytes(num(CHILD_MAX));
+        for seq in 0..num(CHILD_COUNT) {
+            journal.append(&rec("child", seq as u32)).unwrap();
+        }
+    }
+
+    /// `threads` threads (each with its own `Journal`, so its own open file and flock) and,
+    /// if `child`, one child process each append `per` records to `path` at the same time.
+    fn append_concurrently(path: &Path, max_bytes: u64, threads: usize, child: bool, per: u32) {
+        let child = child.then(|| {
+            let exe = std::env::current_exe().unwrap();
+            let env: Vec<(OsString, OsString)> = vec![
+                (CHILD_PATH.into(), path.into()),
+                (CHILD_MAX.into(), max_bytes.to_string().into()),
+                (CHILD_COUNT.into(), per.to_string().into()),
+            ];
+            thread::spawn(move || {
+                let args = [
+                    OsStr::new("--exact"),
+                    OsStr::new("journal::tests::child_appender"),
+                    OsStr::new("--test-threads=1"),
+                ];
+                crate::process::run(&exe, &args, env, Duration::from_secs(300)).unwrap()
+            })
+        });
+        let start = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let journal = Journal::open(path).with_max_bytes(max_bytes);
+                let start = Arc::clone(&start);
+                thread::spawn(move || {
+                    start.wait();
+                    for seq in 0..per {
+                        journal.append(&rec(&format!("thread-{t}"), seq)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        if let Some(child) = child {
+            let out = child.join().unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.code == Some(0) && stdout.contains("1 passed"),
+                "child writer failed: {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    #[test]
+    fn records_round_trip_one_line_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path().join("events.jsonl"));
+        let records = vec![
+            rec("watch", 0),
+            rec("line\nbreak \"quoted\" ünïcode", 1),
+            rec("", 2),
+        ];
+        for r in &records {
+            journal.append(r).unwrap();
+        }
+        let read = journal.read::<Rec>().unwrap();
+        assert_eq!(read.records, records);
+        assert_eq!(read.skipped, 0);
+        assert_eq!(raw_lines(journal.path()).len(), 3, "one line per record");
+        assert_eq!(journal.read_all::<Rec>().unwrap(), read);
+    }
+
+    #[test]
+    fn first_write_creates_a_private_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("share/gowarden");
+        let journal = Journal::open(data.join("events.jsonl"));
+        let empty = journal.read_all::<Rec>().unwrap();
+        assert_eq!(empty, Records::default(), "no journal yet reads as empty");
+        assert!(!data.exists(), "reading must not create anything");
+
+        journal.append(&rec("watch", 0)).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(journal.path()), 0o600);
+        assert_eq!(journal.read::<Rec>().unwrap().records, [rec("watch", 0)]);
+    }
+
+    #[test]
+    fn torn_last_line_is_skipped_and_the_next_append_starts_a_new_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path().join("events.jsonl"));
+        journal.append(&rec("w", 0)).unwrap();
+        journal.append(&rec("w", 1)).unwrap();
+        // A crash halfway through writing the third record.
+        let torn = br#"{"writer":"w","se"#;
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(journal.path())
+            .unwrap();
+        f.write_all(torn).unwrap();
+        drop(f);
+
+        let read = journal.read::<Rec>().unwrap();
+        assert_eq!(read.records, [rec("w", 0), rec("w", 1)]);
+        assert_eq!(read.skipped, 1);
+
+        journal.append(&rec("w", 3)).unwrap();
+        let read = journal.read::<Rec>().unwrap();
+        assert_eq!(read.records, [rec("w", 0), rec("w", 1), rec("w", 3)]);
+        assert_eq!(read.skipped, 1);
+        let lines = raw_lines(journal.path());
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[2], torn, "the torn line stays as it was, on its own");
+        assert_eq!(lines[3], br#"{"writer":"w","seq":3}"#);
+    }
+
+    #[test]
+    fn garbage_and_non_utf8_lines_are_skipped_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path().join("events.jsonl"));
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(b"{\"writer\":\"a\",\"seq\":0}\n");
+        bytes.extend_from_slice(b"not json at all\n");
+        bytes.extend_from_slice(b"{\"writer\":\"\xff\xfe\",\"seq\":9}\n");
+        bytes.extend_from_slice(b"\n   \n");
+        bytes.extend_from_slice(b"{\"writer\":\"a\",\"seq\":1}\n");
+        bytes.extend_from_slice(b"{\"writer\":\"a\",\"seq\":\"not a number\"}\n");
+        bytes.extend_from_slice(b"{\"writer\":\"a\",\"seq\":2}\n");
+        fs::write(journal.path(), &bytes).unwrap();
+
+        let want = [rec("a", 0), rec("a", 1), rec("a", 2)];
+        let read = journal.read::<Rec>().unwrap();
+        assert_eq!(read.records, want);
+        assert_eq!(read.skipped, 3, "blank lines are not counted");
+        let tail = journal.read_tail::<Rec>(10).unwrap();
+        assert_eq!(tail.records, want);
+        assert_eq!(tail.skipped, 3);
+        let tail = journal.read_tail::<Rec>(1).unwrap();
+        assert_eq!(tail.records, [rec("a", 2)]);
+        assert_eq!(tail.skipped, 0, "only lines it looked at are counted");
+    }
+
+    #[test]
+    fn concurrent_writers_in_threads_and_a_process_never_interleave() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let (threads, per) = (4, 150);
+        append_concurrently(&path, DEFAULT_MAX_BYTES, threads, true, per);
+
+        let total = (threads + 1) * per as usize;
+        let lines = raw_lines(&path);
+        assert_eq!(lines.len(), total);
+        for line in &lines {
+            serde_json::from_slice::<Rec>(line)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(line)));
+        }
+        let read = Journal::open(&path).read::<Rec>().unwrap();
+        assert_eq!(read.skipped, 0);
+        let seqs = by_writer(&read.records);
+        let every: Vec<u32> = (0..per).collect();
+        for name in writer_names(threads, true) {
+            assert_eq!(seqs.get(&name), Some(&every), "{name}'s records, in order");
+        }
+        assert!(!Journal::open(&path).rotated_path().exists());
+    }
+
+    #[test]
+    fn one_rotation_keeps_every_record_across_both_generations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let (threads, per) = (3, 100);
+        let names = writer_names(threads, true);
+        let line_lens: Vec<u64> = names
+            .iter()
+            .flat_map(|n| (0..per).map(move |s| rec(n, s)))
+            .map(|r| serde_json::to_vec(&r).unwrap().len() as u64 + 1)
+            .collect();
+        let total: u64 = line_lens.iter().sum();
+        let longest = line_lens.iter().copied().max().unwrap();
+        // More than one generation's worth, but (rotation leaving at most one line of room
+        // unused) never enough to fill a second.
+        let limit = total / 2 + 2 * longest;
+        assert!(total > limit);
+        append_concurrently(&path, limit, threads, true, per);
+
+        let journal = Journal::open(&path).with_max_bytes(limit);
+        for file in [journal.path(), journal.rotated_path()] {
+            let len = fs::metadata(file).unwrap().len();
+            assert!(0 < len && len <= limit, "{}: {len} bytes", file.display());
+        }
+        let all = journal.read_all::<Rec>().unwrap();
+        assert_eq!(all.skipped, 0);
+        assert_eq!(all.records.len(), names.len() * per as usize);
+        let seqs = by_writer(&all.records);
+        let every: Vec<u32> = (0..per).collect();
+        for name in &names {
+            assert_eq!(seqs.get(name), Some(&every), "{name}'s records, in order");
+        }
+        let current = journal.read::<Rec>().unwrap().records;
+        assert!(current.len() < all.records.len());
+        assert_eq!(
+            current[..],
+            all.records[all.records.len() - current.len()..]
+        );
+    }
+
+    #[test]
+    fn many_rotations_keep_the_newest_two_generations_without_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let (threads, per) = (3, 150);
+        let limit = 20 * 30;
+        let names = writer_names(threads, true);
+
+        // A reader alongside the writers: every snapshot it takes must hold each writer's
+        // records without a gap, or rotation slipped between reading `.1` and the current file.
+        let done = Arc::new(AtomicBool::new(false));
+        let reader = {
+            let journal = Journal::open(&path);
+            let done = Arc::clone(&done);
+            thread::spawn(move || {
+                let mut snapshots = 0;
+                loop {
+                    let finished = done.load(Ordering::Acquire);
+                    let all = journal.read_all::<Rec>().unwrap();
+                    assert_eq!(all.skipped, 0);
+                    for (name, seqs) in by_writer(&all.records) {
+                        assert!(
+                            seqs.windows(2).all(|w| w[1] == w[0] + 1),
+                            "gap in {name}'s records: {seqs:?}"
+                        );
+                    }
+                    snapshots += 1;
+                    if finished {
+                        return snapshots;
+                    }
+                }
+            })
+        };
+        append_concurrently(&path, limit, threads, true, per);
+        done.store(true, Ordering::Release);
+        assert!(reader.join().unwrap() >= 1);
+
+        let journal = Journal::open(&path).with_max_bytes(limit);
+        for file in [journal.path(), journal.rotated_path()] {
+            let len = fs::metadata(file).unwrap().len();
+            assert!(0 < len && len <= limit, "{}: {len} bytes", file.display());
+        }
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "only two generations"
+        );
+
+        let all = journal.read_all::<Rec>().unwrap();
+        assert_eq!(all.skipped, 0);
+        let seqs = by_writer(&all.records);
+        for name in &names {
+            // What survives of each writer is its newest records, none missing in between.
+            let kept = seqs.get(name).map(Vec::as_slice).unwrap_or_default();
+            let first = per - kept.len() as u32;
+            let want: Vec<u32> = (first..per).collect();
+            assert_eq!(kept, want, "{name} kept a suffix of its records");
+        }
+        assert!(
+            all.records.len() < names.len() * per as usize,
+            "old ones were dropped"
+        );
+        // The last record overall belongs in the current file.
+        let current = journal.read::<Rec>().unwrap().records;
+        assert_eq!(current.last(), all.records.last());
+    }
+
+    #[test]
+    fn a_file_rotated_away_while_waiting_for_the_lock_is_not_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path().join("events.jsonl"));
+        journal.append(&rec("w", 0)).unwrap();
+        let held = File::open(journal.path()).unwrap();
+        assert!(journal.is_current(&held).unwrap());
+        fs::rename(journal.path(), journal.rotated_path()).unwrap();
+        assert!(!journal.is_current(&held).unwrap(), "path is gone");
+        journal.append(&rec("w", 1)).unwrap();
+        assert!(!journal.is_current(&held).unwrap(), "path is a new file");
+        assert_eq!(journal.read::<Rec>().unwrap().records, [rec("w", 1)]);
+    }
+
+    #[test]
+    fn a_record_larger_than_the_limit_gets_a_file_to_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path().join("events.jsonl")).with_max_bytes(10);
+        journal.append(&rec("a long writer name", 0)).unwrap();
+        journal.append(&rec("a long writer name", 1)).unwrap();
+        assert_eq!(
+            journal.read::<Rec>().unwrap().records,
+            [rec("a long writer name", 1)]
+        );
+        let all = journal.read_all::<Rec>().unwrap().records;
+        assert_eq!(
+            all,
+            [rec("a long writer name", 0), rec("a long writer name", 1)]
+        );
+    }
+
+    #[test]
+    fn read_tail_returns_the_newest_records_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path().join("events.jsonl"));
+        let records: Vec<Rec> = (0..10).map(|s| rec("w", s)).collect();
+        for r in &records {
+            journal.append(r).unwrap();
+        }
+        assert_eq!(journal.read_tail::<Rec>(3).unwrap().records, records[7..]);
+        assert_eq!(journal.read_tail::<Rec>(0).unwrap(), Records::default());
+        assert_eq!(journal.read_tail::<Rec>(100).unwrap().records, records);
+
+        // Walking back across chunk boundaries of every size finds the same lines.
+        let file = File::open(journal.path()).unwrap();
+        for chunk in [1, 2, 3, 7, 22, 23, 64, 1 << 16] {
+            for limit in 0..=11 {
+                let mut out = Records::default();
+                tail_into::<Rec>(&file, chunk, limit, &mut out).unwrap();
+                out.records.reverse();
+                let want = &records[records.len().saturating_sub(limit)..];
+                assert_eq!(out.records, want, "chunk {chunk}, limit {limit}");
+                assert_eq!(out.skipped, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn read_tail_skips_a_torn_line_and_reaches_into_the_rotated_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path().join("events.jsonl")).with_max_bytes(100);
+        let records: Vec<Rec> = (0..12).map(|s| rec("w", s)).collect();
+        for r in &records {
+            journal.append(r).unwrap();
+        }
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(journal.path())
+            .unwrap();
+        f.write_all(b"{\"writer\":").unwrap();
+        drop(f);
+
+        let all = journal.read_all::<Rec>().unwrap();
+        let current = journal.read::<Rec>().unwrap().records;
+        assert!(journal.rotated_path().exists());
+        assert!(
+            all.records.len() > current.len() + 1,
+            "both generations hold records"
+        );
+        assert_eq!(all.skipped, 1);
+
+        let n = current.len() + 2;
+        let tail = journal.read_tail::<Rec>(n).unwrap();
+        assert_eq!(tail.records, all.records[all.records.len() - n..]);
+        assert_eq!(tail.skipped, 1, "the torn line at the end");
+        assert_eq!(journal.read_tail::<Rec>(1000).unwrap(), all);
+    }
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
+        |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn data_dir_follows_each_platforms_convention() {
+        let mac = "/Users/me/Library/Application Support/dev.gowarden.app";
+        // (on macOS, environment, data directory)
+        type Case = (
+            bool,
+            &'static [(&'static str, &'static str)],
+            Option<&'static str>,
+        );
+        let cases: &[Case] = &[
+            (true, &[("HOME", "/Users/me")], Some(mac)),
+            (
+                true,
+                &[("HOME", "/Users/me"), ("XDG_DATA_HOME", "/x")],
+                Some(mac),
+            ),
+            (
+                false,
+                &[("HOME", "/home/me")],
+                Some("/home/me/.local/share/gowarden"),
+            ),
+            (
+                false,
+                &[("HOME", "/home/me"), ("XDG_DATA_HOME", "/xdg")],
+                Some("/xdg/gowarden"),
+            ),
+            (
+                false,
+                &[("HOME", "/home/me"), ("XDG_DATA_HOME", "rel/xdg")],
+                Some("/home/me/.local/share/gowarden"),
+            ),
+            (
+                false,
+                &[("HOME", "/home/me"), ("XDG_DATA_HOME", "")],
+                Some("/home/me/.local/share/gowarden"),
+            ),
+            (false, &[("XDG_DATA_HOME", "/xdg")], Some("/xdg/gowarden")),
+            (
+                true,
+                &[("HOME", "/Users/me"), ("GOWARDEN_DATA_DIR", "/d")],
+                Some("/d"),
+            ),
+            (
+                false,
+                &[("XDG_DATA_HOME", "/xdg"), ("GOWARDEN_DATA_DIR", "/d")],
+                Some("/d"),
+            ),
+            (
+                false,
+                &[("HOME", "/home/me"), ("GOWARDEN_DATA_DIR", "")],
+                Some("/home/me/.local/share/gowarden"),
+            ),
+            (true, &[], None),
+            (false, &[], None),
+            (false, &[("XDG_DATA_HOME", "rel")], None),
+            (true, &[("HOME", "")], None),
+        ];
+        for (macos, vars, want) in cases {
+            assert_eq!(
+                data_dir(*macos, env(vars)),
+                want.map(PathBuf::from),
+                "macos={macos} {vars:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn data_dir_for_reads_the_context() {
+        let ctx = |host| Context::fake(&[("HOME", "/h")], host, "/", Path::new("/"));
+        assert_eq!(
+            data_dir_for(&ctx("darwin/arm64")),
+            Some(PathBuf::from(
+                "/h/Library/Application Support/dev.gowarden.app"
+            ))
+        );
+        assert_eq!(
+            data_dir_for(&ctx("linux/amd64")),
+            Some(PathBuf::from("/h/.local/share/gowarden"))
+        );
+    }
+}
