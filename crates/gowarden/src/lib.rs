@@ -12,6 +12,7 @@
 //! - [`process`]: the one way a subprocess is run (deadline, process-group kill).
 //! - [`platform`], [`version`]: Go's names for platforms and Go's version order.
 //! - [`render`]: the human-readable text of reports.
+//! - [`journal`]: the append-only JSON-lines journal of drift events and repairs.
 
 pub mod binary;
 pub mod check;
@@ -20,6 +21,7 @@ pub mod doctor;
 pub mod goroot;
 pub mod host;
 pub mod install;
+pub mod journal;
 pub mod path;
 pub mod platform;
 pub mod process;
