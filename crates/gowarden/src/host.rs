@@ -23,7 +23,8 @@ pub const ROSETTA_RUNTIME: &str = "/Library/Apple/usr/share/rosetta/rosetta";
 #[derive(Debug, Clone, Serialize)]
 pub struct HostFacts {
     /// OS and architecture, Go's names.
-    #[serde(flatten)]
+    /// Serialized with `process_arch` beside them: see [`HostFacts::process_arch`].
+    #[serde(flatten, serialize_with = "host_and_process_arch")]
     pub host: Host,
     /// gowarden itself runs translated (`sysctl.proc_translated`). `None` when judging another
     /// host (`GOWARDEN_HOST`) or where the kernel cannot tell (Linux: qemu-user hides itself
@@ -86,6 +87,30 @@ pub fn facts(ctx: &Context, inspector: &mut Inspector) -> HostFacts {
         },
         host,
     }
+}
+
+impl HostFacts {
+    /// The architecture gowarden itself runs as (its build, a constant of this process):
+    /// `amd64` under Rosetta on an arm64 host, where `arch` says `arm64`. The report carries it
+    /// as `host.process_arch`.
+    pub fn process_arch(&self) -> Arch {
+        crate::context::process_arch()
+    }
+}
+
+/// `os`, `arch` and `process_arch`, flattened into the host object.
+fn host_and_process_arch<S: serde::Serializer>(host: &Host, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct WithProcess<'a> {
+        #[serde(flatten)]
+        host: &'a Host,
+        process_arch: Arch,
+    }
+    WithProcess {
+        host,
+        process_arch: crate::context::process_arch(),
+    }
+    .serialize(s)
 }
 
 /// `DEVELOPER_DIR`, else the `xcode-select` link, else (on a real Mac) `xcode-select -p`.
@@ -302,26 +327,7 @@ mod imp {
     use std::path::{Path, PathBuf};
 
     pub(super) fn self_translated() -> Option<bool> {
-        let name = c"sysctl.proc_translated";
-        let mut value: libc::c_int = 0;
-        let mut size = std::mem::size_of::<libc::c_int>();
-        // SAFETY: `value` and `size` are valid for writes and sized for the int this sysctl
-        // returns; no new value is set.
-        let rc = unsafe {
-            libc::sysctlbyname(
-                name.as_ptr(),
-                (&raw mut value).cast(),
-                &mut size,
-                std::ptr::null_mut(),
-                0,
-            )
-        };
-        let result = if rc == 0 {
-            Ok(value)
-        } else {
-            Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
-        };
-        super::proc_translated_outcome(result)
+        super::proc_translated_outcome(crate::context::imp::sysctl_int(c"sysctl.proc_translated"))
     }
 
     pub(super) fn xcode_select_print_path() -> Option<PathBuf> {
@@ -374,6 +380,26 @@ mod tests {
             "no Rosetta in the kernel: native"
         );
         assert_eq!(proc_translated_outcome(Err(libc::EPERM)), None);
+    }
+
+    #[test]
+    fn report_says_both_the_host_and_what_gowarden_runs_as() {
+        let facts = HostFacts {
+            host: "darwin/arm64".parse().unwrap(),
+            translated: Some(true),
+            rosetta: Some(true),
+            developer_dir: None,
+            homebrew: Vec::new(),
+        };
+        let json = serde_json::to_value(&facts).unwrap();
+        assert_eq!(json["os"], "darwin");
+        assert_eq!(json["arch"], "arm64");
+        assert_eq!(
+            json["process_arch"],
+            crate::context::process_arch().as_str(),
+            "the build gowarden runs as"
+        );
+        assert_eq!(json["translated"], true);
     }
 
     #[test]
