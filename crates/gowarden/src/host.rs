@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::binary::{self, Format, Inspector};
 use crate::context::{Context, Host};
@@ -44,15 +44,107 @@ pub struct DeveloperDir {
     /// The directory, when one is selected.
     #[serde(serialize_with = "crate::serde_opt_path")]
     pub path: Option<PathBuf>,
-    /// `DEVELOPER_DIR`, `xcode-select-link` (`/var/db/xcode_select_link`), `xcode-select`, or
-    /// `none`.
-    pub source: &'static str,
-    /// `command-line-tools`, `xcode` or `other`.
-    pub kind: &'static str,
+    /// Where the selection came from.
+    pub source: DeveloperDirSource,
+    /// What kind of developer directory it is.
+    pub kind: DeveloperDirKind,
     /// The directory exists.
     pub exists: bool,
     /// `usr/bin/xcrun` exists in it: cgo's `clang` shim can find a compiler.
     pub xcrun: bool,
+}
+
+/// Where the active developer directory was read from, in the order Apple's tools look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeveloperDirSource {
+    /// The `DEVELOPER_DIR` environment variable.
+    #[serde(rename = "DEVELOPER_DIR")]
+    DeveloperDir,
+    /// The link `xcode-select --switch` writes, `/var/db/xcode_select_link`.
+    XcodeSelectLink,
+    /// `xcode-select -p` on this Mac.
+    XcodeSelect,
+    /// Nothing is selected.
+    None,
+}
+
+impl DeveloperDirSource {
+    /// The report's spelling: `DEVELOPER_DIR`, `xcode-select-link`, `xcode-select`, `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeveloperDirSource::DeveloperDir => "DEVELOPER_DIR",
+            DeveloperDirSource::XcodeSelectLink => "xcode-select-link",
+            DeveloperDirSource::XcodeSelect => "xcode-select",
+            DeveloperDirSource::None => "none",
+        }
+    }
+
+    /// The source in words, for messages: "set by DEVELOPER_DIR".
+    pub fn words(self) -> &'static str {
+        match self {
+            DeveloperDirSource::DeveloperDir => "set by DEVELOPER_DIR",
+            DeveloperDirSource::XcodeSelectLink => {
+                "selected with xcode-select (/var/db/xcode_select_link)"
+            }
+            DeveloperDirSource::XcodeSelect => "as xcode-select -p prints it",
+            DeveloperDirSource::None => "none is selected",
+        }
+    }
+}
+
+impl std::fmt::Display for DeveloperDirSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a developer directory is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeveloperDirKind {
+    /// `/Library/Developer/CommandLineTools`.
+    CommandLineTools,
+    /// An Xcode bundle's `Contents/Developer`.
+    Xcode,
+    /// Anything else.
+    Other,
+}
+
+impl DeveloperDirKind {
+    /// The report's spelling: `command-line-tools`, `xcode`, `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeveloperDirKind::CommandLineTools => "command-line-tools",
+            DeveloperDirKind::Xcode => "xcode",
+            DeveloperDirKind::Other => "other",
+        }
+    }
+
+    /// The kind in words, for messages: "the Command Line Tools".
+    pub fn words(self) -> &'static str {
+        match self {
+            DeveloperDirKind::CommandLineTools => "the Command Line Tools",
+            DeveloperDirKind::Xcode => "Xcode",
+            DeveloperDirKind::Other => {
+                "a developer directory that is neither Xcode nor the Command Line Tools"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for DeveloperDirKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Compares with the report's spelling, so `kind == "xcode"` reads as it did when the kind was
+/// a string (check.rs still does that; prefer `== DeveloperDirKind::Xcode`).
+impl PartialEq<&str> for DeveloperDirKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// A Homebrew installation prefix.
@@ -116,29 +208,56 @@ fn host_and_process_arch<S: serde::Serializer>(host: &Host, s: S) -> Result<S::O
 /// `DEVELOPER_DIR`, else the `xcode-select` link, else (on a real Mac) `xcode-select -p`.
 fn developer_dir(ctx: &Context) -> DeveloperDir {
     let (path, source) = if let Some(d) = ctx.var("DEVELOPER_DIR") {
-        (Some(PathBuf::from(d)), "DEVELOPER_DIR")
+        let d = normalize_developer_dir(Path::new(d), ctx.cwd());
+        (
+            Some(ctx.system(&d.to_string_lossy())),
+            DeveloperDirSource::DeveloperDir,
+        )
     } else if let Ok(target) = fs::read_link(ctx.system("/var/db/xcode_select_link")) {
         (
             Some(ctx.system(&target.to_string_lossy())),
-            "xcode-select-link",
+            DeveloperDirSource::XcodeSelectLink,
         )
     } else if let Some(p) = (!ctx.root_overridden())
         .then(imp::xcode_select_print_path)
         .flatten()
     {
-        (Some(p), "xcode-select")
+        (Some(p), DeveloperDirSource::XcodeSelect)
     } else {
-        (None, "none")
+        (None, DeveloperDirSource::None)
     };
     describe_developer_dir(path, source)
 }
 
+/// A `DEVELOPER_DIR` value as Apple's tools read it (xcrun, xcode-select `--switch`): relative
+/// to `cwd` when relative, without trailing `/` or `.` parts, and an Xcode bundle
+/// (`/Applications/Xcode.app`, or its `Contents`) means its `Contents/Developer`.
+pub fn normalize_developer_dir(value: &Path, cwd: &Path) -> PathBuf {
+    let joined = if value.is_absolute() {
+        value.to_path_buf()
+    } else {
+        cwd.join(value)
+    };
+    // Rebuilding from components drops trailing slashes and `.` parts.
+    let dir: PathBuf = joined.components().collect();
+    let is_app = |p: &Path| p.extension().is_some_and(|e| e == "app");
+    if is_app(&dir) {
+        dir.join("Contents/Developer")
+    } else if dir.file_name().is_some_and(|n| n == "Contents") && dir.parent().is_some_and(is_app) {
+        dir.join("Developer")
+    } else {
+        dir
+    }
+}
+
 /// Classifies a developer directory and checks for `xcrun` in it.
-pub fn describe_developer_dir(path: Option<PathBuf>, source: &'static str) -> DeveloperDir {
+pub fn describe_developer_dir(path: Option<PathBuf>, source: DeveloperDirSource) -> DeveloperDir {
     let kind = match &path {
-        Some(p) if p.ends_with("CommandLineTools") => "command-line-tools",
-        Some(p) if p.to_string_lossy().contains(".app/Contents/Developer") => "xcode",
-        _ => "other",
+        Some(p) if p.ends_with("CommandLineTools") => DeveloperDirKind::CommandLineTools,
+        Some(p) if p.to_string_lossy().contains(".app/Contents/Developer") => {
+            DeveloperDirKind::Xcode
+        }
+        _ => DeveloperDirKind::Other,
     };
     let exists = path.as_deref().is_some_and(Path::is_dir);
     let xcrun = path
@@ -408,19 +527,114 @@ mod tests {
         let clt = d.path().join("Library/Developer/CommandLineTools");
         fs::create_dir_all(clt.join("usr/bin")).unwrap();
         fs::write(clt.join("usr/bin/xcrun"), b"").unwrap();
-        let ok = describe_developer_dir(Some(clt.clone()), "xcode-select-link");
+        let ok = describe_developer_dir(Some(clt.clone()), DeveloperDirSource::XcodeSelectLink);
         assert_eq!(
             (ok.kind, ok.exists, ok.xcrun),
-            ("command-line-tools", true, true)
+            (DeveloperDirKind::CommandLineTools, true, true)
         );
         let xcode = describe_developer_dir(
             Some("/Applications/Xcode.app/Contents/Developer".into()),
-            "DEVELOPER_DIR",
+            DeveloperDirSource::DeveloperDir,
         );
         assert_eq!(
             (xcode.kind, xcode.exists, xcode.xcrun),
-            ("xcode", false, false)
+            (DeveloperDirKind::Xcode, false, false)
         );
-        assert_eq!(describe_developer_dir(None, "none").kind, "other");
+        assert_eq!(
+            describe_developer_dir(None, DeveloperDirSource::None).kind,
+            DeveloperDirKind::Other
+        );
+    }
+
+    #[test]
+    fn developer_dir_json_keeps_its_strings() {
+        let dev = describe_developer_dir(
+            Some("/Applications/Xcode.app/Contents/Developer".into()),
+            DeveloperDirSource::DeveloperDir,
+        );
+        let json = serde_json::to_value(&dev).unwrap();
+        assert_eq!(
+            (json["source"].as_str(), json["kind"].as_str()),
+            (Some("DEVELOPER_DIR"), Some("xcode"))
+        );
+        for (source, text) in [
+            (DeveloperDirSource::DeveloperDir, "DEVELOPER_DIR"),
+            (DeveloperDirSource::XcodeSelectLink, "xcode-select-link"),
+            (DeveloperDirSource::XcodeSelect, "xcode-select"),
+            (DeveloperDirSource::None, "none"),
+        ] {
+            assert_eq!(serde_json::to_value(source).unwrap(), text);
+            assert_eq!(source.to_string(), text);
+            let back: DeveloperDirSource = serde_json::from_value(text.into()).unwrap();
+            assert_eq!(back, source);
+        }
+        for (kind, text) in [
+            (DeveloperDirKind::CommandLineTools, "command-line-tools"),
+            (DeveloperDirKind::Xcode, "xcode"),
+            (DeveloperDirKind::Other, "other"),
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), text);
+            assert_eq!(kind.to_string(), text);
+            assert!(kind == text);
+        }
+    }
+
+    #[test]
+    fn developer_dir_is_read_as_apple_tools_read_it() {
+        let cwd = Path::new("/Users/me/src");
+        let developer = PathBuf::from("/Applications/Xcode.app/Contents/Developer");
+        for value in [
+            "/Applications/Xcode.app",
+            "/Applications/Xcode.app/",
+            "/Applications/Xcode.app/Contents",
+            "/Applications/Xcode.app/Contents/",
+            "/Applications/Xcode.app/Contents/Developer",
+            "/Applications/Xcode.app/Contents/Developer/",
+            "/Applications/./Xcode.app",
+        ] {
+            assert_eq!(
+                normalize_developer_dir(Path::new(value), cwd),
+                developer,
+                "{value}"
+            );
+        }
+        assert_eq!(
+            normalize_developer_dir(Path::new("Xcode-beta.app"), Path::new("/Applications")),
+            PathBuf::from("/Applications/Xcode-beta.app/Contents/Developer"),
+            "relative to the working directory"
+        );
+        assert_eq!(
+            normalize_developer_dir(Path::new("/Library/Developer/CommandLineTools/"), cwd),
+            PathBuf::from("/Library/Developer/CommandLineTools")
+        );
+        // Normalised, an Xcode bundle is Xcode, not "other" (the false missing-clt).
+        let d = describe_developer_dir(
+            Some(normalize_developer_dir(
+                Path::new("/Applications/Xcode.app/"),
+                cwd,
+            )),
+            DeveloperDirSource::DeveloperDir,
+        );
+        assert_eq!(d.kind, DeveloperDirKind::Xcode);
+    }
+
+    #[test]
+    fn developer_dir_env_is_rooted_and_an_app_means_its_developer_dir() {
+        let root = tempfile::tempdir().unwrap();
+        let dev = root
+            .path()
+            .join("Applications/Xcode.app/Contents/Developer");
+        fs::create_dir_all(dev.join("usr/bin")).unwrap();
+        fs::write(dev.join("usr/bin/xcrun"), b"").unwrap();
+        let ctx = Context::fake(
+            &[("DEVELOPER_DIR", "/Applications/Xcode.app/")],
+            "darwin/arm64",
+            root.path().to_str().unwrap(),
+            Path::new("/work"),
+        );
+        let d = developer_dir(&ctx);
+        assert_eq!(d.path.as_deref(), Some(dev.as_path()));
+        assert_eq!(d.source, DeveloperDirSource::DeveloperDir);
+        assert!(d.exists && d.xcrun, "{d:?}");
     }
 }
