@@ -320,10 +320,7 @@ pub fn host_slice<'a>(
     host: &Host,
     inspection: &'a binary::Inspection,
 ) -> Option<&'a binary::Slice> {
-    let native = |s: &&binary::Slice| {
-        s.os == host.os
-            && (s.arch == host.arch || (s.arch == Arch::Arm64e && host.arch == Arch::Arm64))
-    };
+    let native = |s: &&binary::Slice| s.os == host.os && s.arch == host.arch;
     inspection
         .slices
         .iter()
@@ -343,9 +340,7 @@ pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
         }
         _ => {}
     }
-    if let Some(s) = host_slice(host, inspection).filter(|s| s.os == host.os)
-        && (s.arch == host.arch || (s.arch == Arch::Arm64e && host.arch == Arch::Arm64))
-    {
+    if host_slice(host, inspection).is_some_and(|s| s.os == host.os && s.arch == host.arch) {
         return Runs::Native;
     }
     let same_os: Vec<_> = inspection
@@ -369,6 +364,13 @@ pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
         .collect::<Vec<_>>()
         .join(", ");
     match host.os {
+        Os::Darwin
+            if host.arch == Arch::Arm64 && same_os.iter().all(|s| s.arch == Arch::Arm64e) =>
+        {
+            Runs::No {
+                reason: ARM64E_REASON.into(),
+            }
+        }
         Os::Darwin if host.arch == Arch::Arm64 && same_os.iter().any(|s| s.arch == Arch::Amd64) => {
             if ctx.system(ROSETTA_RUNTIME).is_file() {
                 Runs::Translated {
@@ -399,6 +401,13 @@ pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
         },
     }
 }
+
+/// Why an arm64e-only binary is not native on an arm64 Mac (FACTS.md §4.1): arm64e is the
+/// pointer-authentication ABI Apple builds its own system code with; Go never produces it, and
+/// macOS loads third-party arm64e code only after the boot argument is set.
+pub const ARM64E_REASON: &str = "it is built only for arm64e, the pointer-authentication ABI Apple \
+     reserves for its own system code: Go never produces arm64e, and macOS runs third-party \
+     arm64e programs only with the -arm64e_preview_abi boot argument; install a darwin-arm64 build";
 
 /// An enabled binfmt_misc entry that emulates `arch` (qemu-user names its entries
 /// `qemu-<machine>`; Rosetta for Linux registers `rosetta` for x86-64).
@@ -519,6 +528,71 @@ mod tests {
             "the build gowarden runs as"
         );
         assert_eq!(json["translated"], true);
+    }
+
+    fn macho(archs: &[Arch]) -> binary::Inspection {
+        let slice = |arch: &Arch| binary::Slice {
+            os: Os::Darwin,
+            arch: arch.clone(),
+            go: None,
+            signature: Some(binary::Signature::Adhoc),
+            min_os: None,
+            kind: "executable",
+            offset: 0,
+            size: 1,
+        };
+        binary::Inspection {
+            path: "/x/go".into(),
+            format: if archs.len() > 1 {
+                Format::Fat
+            } else {
+                Format::Macho
+            },
+            slices: archs.iter().map(slice).collect(),
+            signature: None,
+            min_os: None,
+            interpreter: None,
+            interpreter_args: None,
+            quarantine: None,
+            size: Some(1),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn arm64e_is_not_native_on_an_arm64_mac() {
+        let root = tempfile::tempdir().unwrap();
+        let ctx = Context::fake(
+            &[],
+            "darwin/arm64",
+            root.path().to_str().unwrap(),
+            Path::new("/"),
+        );
+        let only_e = macho(&[Arch::Arm64e]);
+        match runs_on(&ctx, &only_e) {
+            Runs::No { reason } => {
+                assert!(
+                    reason.contains("arm64e") && reason.contains("boot argument"),
+                    "{reason}"
+                );
+            }
+            other => panic!("arm64e-only ran as {other:?}"),
+        }
+        // A fat arm64 + arm64e file runs its arm64 slice.
+        let both = macho(&[Arch::Arm64e, Arch::Arm64]);
+        assert_eq!(runs_on(&ctx, &both), Runs::Native);
+        assert_eq!(
+            host_slice(ctx.host(), &both).map(|s| &s.arch),
+            Some(&Arch::Arm64)
+        );
+        assert_eq!(runs_on(&ctx, &macho(&[Arch::Arm64])), Runs::Native);
+        // arm64e + x86_64 without Rosetta: the Intel slice is what could run.
+        match runs_on(&ctx, &macho(&[Arch::Arm64e, Arch::Amd64])) {
+            Runs::No { reason } => {
+                assert!(reason.contains("Rosetta 2 is not installed"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
