@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use serde::{Serialize, Serializer};
 
 pub use buildinfo::{GoBuild, Module};
-pub use quarantine::Quarantine;
+pub use quarantine::{QTN_FLAG_USER_APPROVED, Quarantine, clear_tree_command, is_user_approved};
 pub use script::Shebang;
 
 use crate::platform::{Arch, Os};
