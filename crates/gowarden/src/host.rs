@@ -208,9 +208,16 @@ fn host_and_process_arch<S: serde::Serializer>(host: &Host, s: S) -> Result<S::O
 /// `DEVELOPER_DIR`, else the `xcode-select` link, else (on a real Mac) `xcode-select -p`.
 fn developer_dir(ctx: &Context) -> DeveloperDir {
     let (path, source) = if let Some(d) = ctx.var("DEVELOPER_DIR") {
-        let d = normalize_developer_dir(Path::new(d), ctx.cwd());
+        // An absolute value is a system location (rooted under GOWARDEN_ROOT); a relative one
+        // is relative to the real working directory.
+        let d = Path::new(d);
+        let d = if d.is_absolute() {
+            ctx.system(&d.to_string_lossy())
+        } else {
+            d.to_path_buf()
+        };
         (
-            Some(ctx.system(&d.to_string_lossy())),
+            Some(normalize_developer_dir(&d, ctx.cwd())),
             DeveloperDirSource::DeveloperDir,
         )
     } else if let Ok(target) = fs::read_link(ctx.system("/var/db/xcode_select_link")) {
@@ -710,5 +717,13 @@ mod tests {
         assert_eq!(d.path.as_deref(), Some(dev.as_path()));
         assert_eq!(d.source, DeveloperDirSource::DeveloperDir);
         assert!(d.exists && d.xcrun, "{d:?}");
+        // Relative: to the working directory, which is not re-rooted.
+        let rel = Context::fake(
+            &[("DEVELOPER_DIR", "Xcode.app")],
+            "darwin/arm64",
+            root.path().to_str().unwrap(),
+            &root.path().join("Applications"),
+        );
+        assert_eq!(developer_dir(&rel).path.as_deref(), Some(dev.as_path()));
     }
 }
