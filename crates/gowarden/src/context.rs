@@ -26,25 +26,52 @@ pub struct Host {
 }
 
 impl Host {
-    /// The machine this process was built for.
+    /// The machine this process runs on: its OS, and its CPU as the kernel reports it, which
+    /// is not the compiled architecture when an x86_64 gowarden runs under Rosetta on an
+    /// Apple Silicon Mac (see [`decide_host_arch`]).
     pub fn current() -> Host {
-        let arch = match std::env::consts::ARCH {
-            "x86_64" => Arch::Amd64,
-            "aarch64" => Arch::Arm64,
-            "x86" => Arch::I386,
-            "arm" => Arch::Arm,
-            other => Arch::Other(other.to_string()),
-        };
         let os = match std::env::consts::OS {
             "macos" => Os::Darwin,
             other => other.parse().unwrap_or(Os::Linux),
         };
+        let arch = decide_host_arch(
+            process_arch(),
+            imp::sysctl_flag(c"sysctl.proc_translated"),
+            imp::sysctl_flag(c"hw.optional.arm64"),
+        );
         Host { os, arch }
     }
 
     /// `darwin/arm64`.
     pub fn name(&self) -> String {
         format!("{}/{}", self.os, self.arch)
+    }
+}
+
+/// The architecture gowarden itself was compiled for, and so runs as (translated or not).
+pub fn process_arch() -> Arch {
+    match std::env::consts::ARCH {
+        "x86_64" => Arch::Amd64,
+        "aarch64" => Arch::Arm64,
+        "x86" => Arch::I386,
+        "arm" => Arch::Arm,
+        other => Arch::Other(other.to_string()),
+    }
+}
+
+/// The host's CPU from the compiled architecture and what macOS's sysctls say (FACTS.md §5.1):
+/// `sysctl.proc_translated` is 1 only for a process Rosetta translates, and
+/// `hw.optional.arm64` is 1 on Apple Silicon, translated or not. Either one means an arm64
+/// host; `None` (the OID is absent, as on Intel Macs and Linux) says nothing.
+pub fn decide_host_arch(
+    compiled: Arch,
+    proc_translated: Option<bool>,
+    hw_optional_arm64: Option<bool>,
+) -> Arch {
+    if proc_translated == Some(true) || hw_optional_arm64 == Some(true) {
+        Arch::Arm64
+    } else {
+        compiled
     }
 }
 
@@ -260,6 +287,49 @@ fn ids() -> (u32, u32) {
     (0, 0)
 }
 
+#[cfg(target_os = "macos")]
+pub(crate) mod imp {
+    use std::ffi::CStr;
+
+    /// An integer sysctl by name: `Ok(value)`, or `Err(errno)` (`ENOENT` when the kernel has
+    /// no such OID).
+    pub(crate) fn sysctl_int(name: &CStr) -> Result<i32, i32> {
+        let mut value: libc::c_int = 0;
+        let mut size = std::mem::size_of::<libc::c_int>();
+        // SAFETY: `name` is NUL-terminated; `value` and `size` are valid for writes and sized
+        // for the int these sysctls return; no new value is set.
+        let rc = unsafe {
+            libc::sysctlbyname(
+                name.as_ptr(),
+                (&raw mut value).cast(),
+                &mut size,
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        if rc == 0 {
+            Ok(value)
+        } else {
+            Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+        }
+    }
+
+    /// A 0/1 sysctl by name; `None` when it cannot be read.
+    pub(super) fn sysctl_flag(name: &CStr) -> Option<bool> {
+        sysctl_int(name).ok().map(|v| v == 1)
+    }
+}
+
+#[cfg(not(target_os = "macos"))]
+mod imp {
+    use std::ffi::CStr;
+
+    /// Only macOS has these sysctls; elsewhere the compiled architecture stands.
+    pub(super) fn sysctl_flag(_name: &CStr) -> Option<bool> {
+        None
+    }
+}
+
 #[cfg(test)]
 impl Context {
     /// A context for unit tests: these variables, judged as `host`, rooted at `root`, in `cwd`.
@@ -293,6 +363,30 @@ mod tests {
         for bad in ["", "darwin", "/arm64", "darwin/", "a/b/c"] {
             assert!(bad.parse::<Host>().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn host_arch_under_rosetta_is_the_machine_not_the_build() {
+        // An x86_64 gowarden started from a Rosetta terminal on an M-series Mac.
+        assert_eq!(
+            decide_host_arch(Arch::Amd64, Some(true), Some(true)),
+            Arch::Arm64
+        );
+        // The same build with the translated flag unreadable: hw.optional.arm64 alone.
+        assert_eq!(decide_host_arch(Arch::Amd64, None, Some(true)), Arch::Arm64);
+        // translated alone (hw.optional.arm64 unreadable) is still an arm64 machine.
+        assert_eq!(decide_host_arch(Arch::Amd64, Some(true), None), Arch::Arm64);
+        // An Intel Mac: proc_translated is 0, hw.optional.arm64 is absent.
+        assert_eq!(
+            decide_host_arch(Arch::Amd64, Some(false), None),
+            Arch::Amd64
+        );
+        // A native arm64 build, and Linux (no such sysctls).
+        assert_eq!(
+            decide_host_arch(Arch::Arm64, Some(false), Some(true)),
+            Arch::Arm64
+        );
+        assert_eq!(decide_host_arch(Arch::Amd64, None, None), Arch::Amd64);
     }
 
     #[test]

@@ -235,7 +235,10 @@ pub fn capture_login_shell(ctx: &Context, ls: &LoginShell) -> CapturedEnv {
         },
         Err(e) => CapturedEnv {
             outcome: LoginShellOutcome {
-                shell: ctx.var_str("SHELL"),
+                // The shell that was tried: $SHELL, or the account's when SHELL is unset.
+                shell: shell::login_shell(ctx.var("SHELL"), shell::account(ctx.user().0).as_ref())
+                    .filter(|_| !ctx.root_overridden() || ctx.var("SHELL").is_some())
+                    .map(|p| p.display().to_string()),
                 ok: false,
                 reason: Some(ShellFailure::of(&e)),
                 error: Some(e.to_string()),

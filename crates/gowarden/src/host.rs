@@ -20,11 +20,15 @@ use crate::platform::{Arch, Os};
 pub const ROSETTA_RUNTIME: &str = "/Library/Apple/usr/share/rosetta/rosetta";
 
 /// The host, as the doctor reports it under `host`.
-#[derive(Debug, Clone, Serialize, PartialEq, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HostFacts {
-    /// OS and architecture, Go's names.
+    /// OS and architecture of the machine, Go's names (on an arm64 Mac, `arm64` even when
+    /// gowarden itself runs under Rosetta).
     #[serde(flatten)]
     pub host: Host,
+    /// The architecture gowarden itself runs as (its build): `amd64` under Rosetta on an
+    /// arm64 host, where `arch` says `arm64`.
+    pub process_arch: Arch,
     /// gowarden itself runs translated (`sysctl.proc_translated`). `None` when judging another
     /// host (`GOWARDEN_HOST`) or where the kernel cannot tell (Linux: qemu-user hides itself
     /// from the guest).
@@ -38,14 +42,14 @@ pub struct HostFacts {
 }
 
 /// The active developer directory and whether it can compile C.
-#[derive(Debug, Clone, Serialize, PartialEq, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeveloperDir {
     /// The directory, when one is selected.
     #[serde(serialize_with = "crate::serde_opt_path")]
     pub path: Option<PathBuf>,
     /// Where the selection came from.
     pub source: DeveloperDirSource,
-    /// What kind of directory it is.
+    /// What kind of developer directory it is.
     pub kind: DeveloperDirKind,
     /// The directory exists.
     pub exists: bool,
@@ -60,17 +64,17 @@ pub enum DeveloperDirSource {
     /// The `DEVELOPER_DIR` environment variable.
     #[serde(rename = "DEVELOPER_DIR")]
     DeveloperDir,
-    /// The `/var/db/xcode_select_link` symlink that `xcode-select --switch` writes.
+    /// The link `xcode-select --switch` writes, `/var/db/xcode_select_link`.
     XcodeSelectLink,
-    /// What `xcode-select -p` printed.
+    /// `xcode-select -p` on this Mac.
     XcodeSelect,
     /// Nothing is selected.
     None,
 }
 
 impl DeveloperDirSource {
-    /// In words, for messages.
-    pub fn words(self) -> &'static str {
+    /// The report's spelling: `DEVELOPER_DIR`, `xcode-select-link`, `xcode-select`, `none`.
+    pub fn as_str(self) -> &'static str {
         match self {
             DeveloperDirSource::DeveloperDir => "DEVELOPER_DIR",
             DeveloperDirSource::XcodeSelectLink => "xcode-select-link",
@@ -78,22 +82,68 @@ impl DeveloperDirSource {
             DeveloperDirSource::None => "none",
         }
     }
+
+    /// The source in words, for messages: "set by DEVELOPER_DIR".
+    pub fn words(self) -> &'static str {
+        match self {
+            DeveloperDirSource::DeveloperDir => "set by DEVELOPER_DIR",
+            DeveloperDirSource::XcodeSelectLink => {
+                "selected with xcode-select (/var/db/xcode_select_link)"
+            }
+            DeveloperDirSource::XcodeSelect => "as xcode-select -p prints it",
+            DeveloperDirSource::None => "none is selected",
+        }
+    }
 }
 
-/// What kind of developer directory is selected.
+impl std::fmt::Display for DeveloperDirSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a developer directory is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeveloperDirKind {
     /// `/Library/Developer/CommandLineTools`.
     CommandLineTools,
-    /// `…/Xcode.app/Contents/Developer`.
+    /// An Xcode bundle's `Contents/Developer`.
     Xcode,
-    /// Anything else (or nothing).
+    /// Anything else.
     Other,
 }
 
+impl DeveloperDirKind {
+    /// The report's spelling: `command-line-tools`, `xcode`, `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeveloperDirKind::CommandLineTools => "command-line-tools",
+            DeveloperDirKind::Xcode => "xcode",
+            DeveloperDirKind::Other => "other",
+        }
+    }
+
+    /// The kind in words, for messages: "the Command Line Tools".
+    pub fn words(self) -> &'static str {
+        match self {
+            DeveloperDirKind::CommandLineTools => "the Command Line Tools",
+            DeveloperDirKind::Xcode => "Xcode",
+            DeveloperDirKind::Other => {
+                "a developer directory that is neither Xcode nor the Command Line Tools"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for DeveloperDirKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A Homebrew installation prefix.
-#[derive(Debug, Clone, Serialize, PartialEq, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HomebrewPrefix {
     /// `/opt/homebrew` (arm64) or `/usr/local` (Intel).
     #[serde(serialize_with = "crate::serde_path")]
@@ -123,13 +173,25 @@ pub fn facts(ctx: &Context, inspector: &mut Inspector) -> HostFacts {
             Vec::new()
         },
         host,
+        process_arch: crate::context::process_arch(),
     }
 }
 
 /// `DEVELOPER_DIR`, else the `xcode-select` link, else (on a real Mac) `xcode-select -p`.
 fn developer_dir(ctx: &Context) -> DeveloperDir {
     let (path, source) = if let Some(d) = ctx.var("DEVELOPER_DIR") {
-        (Some(PathBuf::from(d)), DeveloperDirSource::DeveloperDir)
+        // An absolute value is a system location (rooted under GOWARDEN_ROOT); a relative one
+        // is relative to the real working directory.
+        let d = Path::new(d);
+        let d = if d.is_absolute() {
+            ctx.system(&d.to_string_lossy())
+        } else {
+            d.to_path_buf()
+        };
+        (
+            Some(normalize_developer_dir(&d, ctx.cwd())),
+            DeveloperDirSource::DeveloperDir,
+        )
     } else if let Ok(target) = fs::read_link(ctx.system("/var/db/xcode_select_link")) {
         (
             Some(ctx.system(&target.to_string_lossy())),
@@ -144,6 +206,27 @@ fn developer_dir(ctx: &Context) -> DeveloperDir {
         (None, DeveloperDirSource::None)
     };
     describe_developer_dir(path, source)
+}
+
+/// A `DEVELOPER_DIR` value as Apple's tools read it (xcrun, xcode-select `--switch`): relative
+/// to `cwd` when relative, without trailing `/` or `.` parts, and an Xcode bundle
+/// (`/Applications/Xcode.app`, or its `Contents`) means its `Contents/Developer`.
+pub fn normalize_developer_dir(value: &Path, cwd: &Path) -> PathBuf {
+    let joined = if value.is_absolute() {
+        value.to_path_buf()
+    } else {
+        cwd.join(value)
+    };
+    // Rebuilding from components drops trailing slashes and `.` parts.
+    let dir: PathBuf = joined.components().collect();
+    let is_app = |p: &Path| p.extension().is_some_and(|e| e == "app");
+    if is_app(&dir) {
+        dir.join("Contents/Developer")
+    } else if dir.file_name().is_some_and(|n| n == "Contents") && dir.parent().is_some_and(is_app) {
+        dir.join("Developer")
+    } else {
+        dir
+    }
 }
 
 /// Classifies a developer directory and checks for `xcrun` in it.
@@ -216,10 +299,7 @@ pub fn host_slice<'a>(
     host: &Host,
     inspection: &'a binary::Inspection,
 ) -> Option<&'a binary::Slice> {
-    let native = |s: &&binary::Slice| {
-        s.os == host.os
-            && (s.arch == host.arch || (s.arch == Arch::Arm64e && host.arch == Arch::Arm64))
-    };
+    let native = |s: &&binary::Slice| s.os == host.os && s.arch == host.arch;
     inspection
         .slices
         .iter()
@@ -239,9 +319,7 @@ pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
         }
         _ => {}
     }
-    if let Some(s) = host_slice(host, inspection).filter(|s| s.os == host.os)
-        && (s.arch == host.arch || (s.arch == Arch::Arm64e && host.arch == Arch::Arm64))
-    {
+    if host_slice(host, inspection).is_some_and(|s| s.os == host.os && s.arch == host.arch) {
         return Runs::Native;
     }
     let same_os: Vec<_> = inspection
@@ -265,6 +343,13 @@ pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
         .collect::<Vec<_>>()
         .join(", ");
     match host.os {
+        Os::Darwin
+            if host.arch == Arch::Arm64 && same_os.iter().all(|s| s.arch == Arch::Arm64e) =>
+        {
+            Runs::No {
+                reason: ARM64E_REASON.into(),
+            }
+        }
         Os::Darwin if host.arch == Arch::Arm64 && same_os.iter().any(|s| s.arch == Arch::Amd64) => {
             if ctx.system(ROSETTA_RUNTIME).is_file() {
                 Runs::Translated {
@@ -295,6 +380,13 @@ pub fn runs_on(ctx: &Context, inspection: &binary::Inspection) -> Runs {
         },
     }
 }
+
+/// Why an arm64e-only binary is not native on an arm64 Mac (FACTS.md §4.1): arm64e is the
+/// pointer-authentication ABI Apple builds its own system code with; Go never produces it, and
+/// macOS loads third-party arm64e code only after the boot argument is set.
+pub const ARM64E_REASON: &str = "it is built only for arm64e, the pointer-authentication ABI Apple \
+     reserves for its own system code: Go never produces arm64e, and macOS runs third-party \
+     arm64e programs only with the -arm64e_preview_abi boot argument; install a darwin-arm64 build";
 
 /// An enabled binfmt_misc entry that emulates `arch` (qemu-user names its entries
 /// `qemu-<machine>`; Rosetta for Linux registers `rosetta` for x86-64).
@@ -342,26 +434,7 @@ mod imp {
     use std::path::{Path, PathBuf};
 
     pub(super) fn self_translated() -> Option<bool> {
-        let name = c"sysctl.proc_translated";
-        let mut value: libc::c_int = 0;
-        let mut size = std::mem::size_of::<libc::c_int>();
-        // SAFETY: `value` and `size` are valid for writes and sized for the int this sysctl
-        // returns; no new value is set.
-        let rc = unsafe {
-            libc::sysctlbyname(
-                name.as_ptr(),
-                (&raw mut value).cast(),
-                &mut size,
-                std::ptr::null_mut(),
-                0,
-            )
-        };
-        let result = if rc == 0 {
-            Ok(value)
-        } else {
-            Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
-        };
-        super::proc_translated_outcome(result)
+        super::proc_translated_outcome(crate::context::imp::sysctl_int(c"sysctl.proc_translated"))
     }
 
     pub(super) fn xcode_select_print_path() -> Option<PathBuf> {
@@ -417,6 +490,92 @@ mod tests {
     }
 
     #[test]
+    fn report_says_both_the_host_and_what_gowarden_runs_as() {
+        let facts = HostFacts {
+            host: "darwin/arm64".parse().unwrap(),
+            process_arch: crate::context::process_arch(),
+            translated: Some(true),
+            rosetta: Some(true),
+            developer_dir: None,
+            homebrew: Vec::new(),
+        };
+        let json = serde_json::to_value(&facts).unwrap();
+        assert_eq!(json["os"], "darwin");
+        assert_eq!(json["arch"], "arm64");
+        assert_eq!(
+            json["process_arch"],
+            crate::context::process_arch().as_str(),
+            "the build gowarden runs as"
+        );
+        assert_eq!(json["translated"], true);
+    }
+
+    fn macho(archs: &[Arch]) -> binary::Inspection {
+        let slice = |arch: &Arch| binary::Slice {
+            os: Os::Darwin,
+            arch: arch.clone(),
+            go: None,
+            signature: Some(binary::Signature::Adhoc),
+            min_os: None,
+            kind: "executable",
+            offset: 0,
+            size: 1,
+        };
+        binary::Inspection {
+            path: "/x/go".into(),
+            format: if archs.len() > 1 {
+                Format::Fat
+            } else {
+                Format::Macho
+            },
+            slices: archs.iter().map(slice).collect(),
+            signature: None,
+            min_os: None,
+            interpreter: None,
+            interpreter_args: None,
+            quarantine: None,
+            size: Some(1),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn arm64e_is_not_native_on_an_arm64_mac() {
+        let root = tempfile::tempdir().unwrap();
+        let ctx = Context::fake(
+            &[],
+            "darwin/arm64",
+            root.path().to_str().unwrap(),
+            Path::new("/"),
+        );
+        let only_e = macho(&[Arch::Arm64e]);
+        match runs_on(&ctx, &only_e) {
+            Runs::No { reason } => {
+                assert!(
+                    reason.contains("arm64e") && reason.contains("boot argument"),
+                    "{reason}"
+                );
+            }
+            other => panic!("arm64e-only ran as {other:?}"),
+        }
+        // A fat arm64 + arm64e file runs its arm64 slice.
+        let both = macho(&[Arch::Arm64e, Arch::Arm64]);
+        assert_eq!(runs_on(&ctx, &both), Runs::Native);
+        assert_eq!(
+            host_slice(ctx.host(), &both).map(|s| &s.arch),
+            Some(&Arch::Arm64)
+        );
+        assert_eq!(runs_on(&ctx, &macho(&[Arch::Arm64])), Runs::Native);
+        // arm64e + x86_64 without Rosetta: the Intel slice is what could run.
+        match runs_on(&ctx, &macho(&[Arch::Arm64e, Arch::Amd64])) {
+            Runs::No { reason } => {
+                assert!(reason.contains("Rosetta 2 is not installed"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn developer_dir_kinds() {
         let d = tempfile::tempdir().unwrap();
         let clt = d.path().join("Library/Developer/CommandLineTools");
@@ -439,5 +598,104 @@ mod tests {
             describe_developer_dir(None, DeveloperDirSource::None).kind,
             DeveloperDirKind::Other
         );
+    }
+
+    #[test]
+    fn developer_dir_json_keeps_its_strings() {
+        let dev = describe_developer_dir(
+            Some("/Applications/Xcode.app/Contents/Developer".into()),
+            DeveloperDirSource::DeveloperDir,
+        );
+        let json = serde_json::to_value(&dev).unwrap();
+        assert_eq!(
+            (json["source"].as_str(), json["kind"].as_str()),
+            (Some("DEVELOPER_DIR"), Some("xcode"))
+        );
+        for (source, text) in [
+            (DeveloperDirSource::DeveloperDir, "DEVELOPER_DIR"),
+            (DeveloperDirSource::XcodeSelectLink, "xcode-select-link"),
+            (DeveloperDirSource::XcodeSelect, "xcode-select"),
+            (DeveloperDirSource::None, "none"),
+        ] {
+            assert_eq!(serde_json::to_value(source).unwrap(), text);
+            assert_eq!(source.to_string(), text);
+            let back: DeveloperDirSource = serde_json::from_value(text.into()).unwrap();
+            assert_eq!(back, source);
+        }
+        for (kind, text) in [
+            (DeveloperDirKind::CommandLineTools, "command-line-tools"),
+            (DeveloperDirKind::Xcode, "xcode"),
+            (DeveloperDirKind::Other, "other"),
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), text);
+            assert_eq!(kind.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn developer_dir_is_read_as_apple_tools_read_it() {
+        let cwd = Path::new("/Users/me/src");
+        let developer = PathBuf::from("/Applications/Xcode.app/Contents/Developer");
+        for value in [
+            "/Applications/Xcode.app",
+            "/Applications/Xcode.app/",
+            "/Applications/Xcode.app/Contents",
+            "/Applications/Xcode.app/Contents/",
+            "/Applications/Xcode.app/Contents/Developer",
+            "/Applications/Xcode.app/Contents/Developer/",
+            "/Applications/./Xcode.app",
+        ] {
+            assert_eq!(
+                normalize_developer_dir(Path::new(value), cwd),
+                developer,
+                "{value}"
+            );
+        }
+        assert_eq!(
+            normalize_developer_dir(Path::new("Xcode-beta.app"), Path::new("/Applications")),
+            PathBuf::from("/Applications/Xcode-beta.app/Contents/Developer"),
+            "relative to the working directory"
+        );
+        assert_eq!(
+            normalize_developer_dir(Path::new("/Library/Developer/CommandLineTools/"), cwd),
+            PathBuf::from("/Library/Developer/CommandLineTools")
+        );
+        // Normalised, an Xcode bundle is Xcode, not "other" (the false missing-clt).
+        let d = describe_developer_dir(
+            Some(normalize_developer_dir(
+                Path::new("/Applications/Xcode.app/"),
+                cwd,
+            )),
+            DeveloperDirSource::DeveloperDir,
+        );
+        assert_eq!(d.kind, DeveloperDirKind::Xcode);
+    }
+
+    #[test]
+    fn developer_dir_env_is_rooted_and_an_app_means_its_developer_dir() {
+        let root = tempfile::tempdir().unwrap();
+        let dev = root
+            .path()
+            .join("Applications/Xcode.app/Contents/Developer");
+        fs::create_dir_all(dev.join("usr/bin")).unwrap();
+        fs::write(dev.join("usr/bin/xcrun"), b"").unwrap();
+        let ctx = Context::fake(
+            &[("DEVELOPER_DIR", "/Applications/Xcode.app/")],
+            "darwin/arm64",
+            root.path().to_str().unwrap(),
+            Path::new("/work"),
+        );
+        let d = developer_dir(&ctx);
+        assert_eq!(d.path.as_deref(), Some(dev.as_path()));
+        assert_eq!(d.source, DeveloperDirSource::DeveloperDir);
+        assert!(d.exists && d.xcrun, "{d:?}");
+        // Relative: to the working directory, which is not re-rooted.
+        let rel = Context::fake(
+            &[("DEVELOPER_DIR", "Xcode.app")],
+            "darwin/arm64",
+            root.path().to_str().unwrap(),
+            &root.path().join("Applications"),
+        );
+        assert_eq!(developer_dir(&rel).path.as_deref(), Some(dev.as_path()));
     }
 }

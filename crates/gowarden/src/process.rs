@@ -221,11 +221,38 @@ mod tests {
         assert!(out.timed_out);
         assert!(out.elapsed < Duration::from_secs(3), "{:?}", out.elapsed);
         std::thread::sleep(Duration::from_millis(100));
-        let left = std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+        assert!(
+            !process_with(&token),
+            "a child of the timed-out shell is still running"
+        );
+    }
+
+    /// Whether any process's command line contains `token`.
+    #[cfg(target_os = "linux")]
+    fn process_with(token: &str) -> bool {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
             std::fs::read(e.path().join("cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&token))
-        });
-        assert!(!left, "a child of the timed-out shell is still running");
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(token))
+        })
+    }
+
+    /// Whether any process's command line contains `token` (no /proc: ask `ps`).
+    #[cfg(not(target_os = "linux"))]
+    fn process_with(token: &str) -> bool {
+        let out = run(
+            Path::new("/bin/ps"),
+            &[
+                OsStr::new("-axww"),
+                OsStr::new("-o"),
+                OsStr::new("command="),
+            ],
+            [("PATH", "/usr/bin:/bin")],
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.contains(token))
     }
 
     #[test]

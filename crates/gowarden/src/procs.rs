@@ -2,8 +2,8 @@
 //! Rosetta for Linux) on Linux. A Rosetta terminal makes `uname -m` say x86_64, and everything
 //! started from it (installers, `go`, `gopls`) then picks amd64.
 //!
-//! Listing stays cheap: macOS reads one `proc_pidinfo` per pid and a path only for translated
-//! ones; Linux reads one `/proc/<pid>/exe` link per pid and a command line only for emulated
+//! Listing stays cheap: macOS reads one short `proc_pidinfo` per pid (answered for every
+//! user's processes) and a path only for translated ones; Linux reads one `/proc/<pid>/exe` link per pid and a command line only for emulated
 //! ones.
 
 use std::path::{Path, PathBuf};
@@ -224,57 +224,82 @@ mod imp {
 mod imp {
     use std::path::PathBuf;
 
-    use super::{TranslatedProcess, kind_of, why};
+    use super::{TranslatedProcess, kind_of, pid_capacity, pid_list_complete, process_name, why};
     use crate::host::flags_say_translated;
 
     pub(super) fn list() -> Vec<TranslatedProcess> {
-        let mut pids = vec![0 as libc::pid_t; 4096];
-        // SAFETY: the buffer is valid for `len * size_of::<pid_t>()` bytes, which is the size
-        // passed; the call writes at most that many.
-        let n = unsafe {
-            libc::proc_listallpids(
-                pids.as_mut_ptr().cast(),
-                (pids.len() * std::mem::size_of::<libc::pid_t>()) as libc::c_int,
-            )
-        };
-        if n <= 0 {
-            return Vec::new();
-        }
-        pids.truncate(n as usize);
-        pids.into_iter()
+        all_pids()
+            .into_iter()
             .filter(|&pid| pid > 0)
             .filter_map(|pid| {
-                // SAFETY: proc_bsdinfo is plain old data; zeroed is a valid value.
-                let mut info: libc::proc_bsdinfo = unsafe { std::mem::zeroed() };
-                let size = std::mem::size_of::<libc::proc_bsdinfo>() as libc::c_int;
+                // The short form, unlike PROC_PIDTBSDINFO, is answered for other users'
+                // processes too (xnu proc_info.c), and its flags carry PROC_FLAG_ROSETTA.
+                // SAFETY: proc_bsdshortinfo is plain old data; zeroed is a valid value.
+                let mut info: libc::proc_bsdshortinfo = unsafe { std::mem::zeroed() };
+                let size = std::mem::size_of::<libc::proc_bsdshortinfo>() as libc::c_int;
                 // SAFETY: `info` is valid for `size` bytes of writes.
                 let got = unsafe {
-                    libc::proc_pidinfo(pid, libc::PROC_PIDTBSDINFO, 0, (&raw mut info).cast(), size)
+                    libc::proc_pidinfo(
+                        pid,
+                        libc::PROC_PIDT_SHORTBSDINFO,
+                        0,
+                        (&raw mut info).cast(),
+                        size,
+                    )
                 };
-                if got != size || !flags_say_translated(info.pbi_flags) {
+                if got != size || !flags_say_translated(info.pbsi_flags) {
                     return None;
                 }
-                let name = c_chars(&info.pbi_name)
-                    .or_else(|| c_chars(&info.pbi_comm))
-                    .unwrap_or_default();
-                let mut path = vec![0u8; libc::PROC_PIDPATHINFO_MAXSIZE as usize];
-                // SAFETY: `path` is valid for its length in bytes, which is passed.
-                let len =
-                    unsafe { libc::proc_pidpath(pid, path.as_mut_ptr().cast(), path.len() as u32) };
-                let exe = if len > 0 {
-                    PathBuf::from(String::from_utf8_lossy(&path[..len as usize]).into_owned())
-                } else {
-                    PathBuf::from(&name)
-                };
+                let comm = c_chars(&info.pbsi_comm).unwrap_or_default();
+                let exe = pid_path(pid);
+                let name = process_name(exe.as_deref(), &comm);
                 Some(TranslatedProcess {
                     pid: pid as u32,
                     why: why(kind_of(&name)).to_string(),
+                    exe: exe.unwrap_or_else(|| PathBuf::from(&name)),
                     name,
-                    exe,
                     translator: "Rosetta 2".into(),
                 })
             })
             .collect()
+    }
+
+    /// Every pid, with a buffer sized from the kernel's count and asked again while it came
+    /// back full (processes started in between).
+    fn all_pids() -> Vec<libc::pid_t> {
+        let mut last = Vec::new();
+        for _ in 0..4 {
+            // SAFETY: a null buffer of size 0 only asks for the number of processes.
+            let count = unsafe { libc::proc_listallpids(std::ptr::null_mut(), 0) };
+            let Ok(count) = usize::try_from(count) else {
+                return last;
+            };
+            let capacity = pid_capacity(count);
+            let mut pids = vec![0 as libc::pid_t; capacity];
+            let bytes = (capacity * std::mem::size_of::<libc::pid_t>()) as libc::c_int;
+            // SAFETY: the buffer is valid for `bytes` bytes, which is the size passed; the
+            // call writes at most that many.
+            let n = unsafe { libc::proc_listallpids(pids.as_mut_ptr().cast(), bytes) };
+            let Ok(n) = usize::try_from(n) else {
+                return last;
+            };
+            pids.truncate(n.min(capacity));
+            if pid_list_complete(n, capacity) {
+                return pids;
+            }
+            last = pids;
+        }
+        last
+    }
+
+    /// The executable of `pid` (`proc_pidpath`, also answered for other users' processes).
+    fn pid_path(pid: libc::pid_t) -> Option<PathBuf> {
+        let mut path = vec![0u8; libc::PROC_PIDPATHINFO_MAXSIZE as usize];
+        // SAFETY: `path` is valid for its length in bytes, which is passed.
+        let len = unsafe { libc::proc_pidpath(pid, path.as_mut_ptr().cast(), path.len() as u32) };
+        let len = usize::try_from(len).ok().filter(|&l| l > 0)?;
+        path.truncate(len);
+        Some(PathBuf::from(String::from_utf8_lossy(&path).into_owned()))
     }
 
     fn c_chars(chars: &[libc::c_char]) -> Option<String> {
@@ -292,6 +317,27 @@ mod imp {
     pub(super) fn list() -> Vec<super::TranslatedProcess> {
         Vec::new()
     }
+}
+
+/// How many pids to make room for when the kernel counts `count` processes: a margin for those
+/// started between counting and listing.
+pub fn pid_capacity(count: usize) -> usize {
+    count + (count / 8).max(64)
+}
+
+/// Whether a pid listing that filled `filled` of `capacity` slots is whole. A full buffer may
+/// have cut the list short (more processes started since counting), so list again.
+pub fn pid_list_complete(filled: usize, capacity: usize) -> bool {
+    filled < capacity
+}
+
+/// A process's name for classifying it: the basename of its executable when known (the
+/// kernel's `p_comm` is cut at 16 bytes: `Code Helper (Ren`), else that short name.
+pub fn process_name(exe: Option<&Path>, comm: &str) -> String {
+    exe.and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| comm.to_string())
 }
 
 /// The interpreter of an enabled binfmt_misc entry (`fs/binfmt_misc.c` `entry_status`):
@@ -358,6 +404,44 @@ mod tests {
             Some("/usr/local/go/bin/go")
         );
         assert_eq!(guest_from_cmdline(&v(&["qemu-x86_64", "-strace"])), None);
+    }
+
+    #[test]
+    fn pid_buffer_is_sized_from_the_count_and_relisted_when_full() {
+        assert_eq!(pid_capacity(0), 64);
+        assert_eq!(pid_capacity(300), 364);
+        assert_eq!(pid_capacity(700), 787);
+        assert_eq!(
+            pid_capacity(8000),
+            9000,
+            "more processes than the old fixed 4096"
+        );
+        assert!(pid_list_complete(700, 787));
+        assert!(
+            !pid_list_complete(764, 764),
+            "a full buffer may have cut the list"
+        );
+    }
+
+    #[test]
+    fn names_come_from_the_executable_path() {
+        assert_eq!(
+            process_name(
+                Some(Path::new(
+                    "/Applications/Visual Studio Code.app/Contents/Frameworks/Code Helper (Renderer).app/Contents/MacOS/Code Helper (Renderer)"
+                )),
+                "Code Helper (Ren"
+            ),
+            "Code Helper (Renderer)"
+        );
+        assert_eq!(kind_of(&process_name(None, "zsh")), Kind::Shell);
+        assert_eq!(
+            process_name(
+                Some(Path::new("/Applications/iTerm.app/Contents/MacOS/iTerm2")),
+                "iTerm2"
+            ),
+            "iTerm2"
+        );
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! the marker again. rc files may print anything around it, exit non-zero after it, or hang:
 //! a deadline kills the whole process group.
 //!
+//! On macOS the shell starts from what launchd gives a new terminal or app
+//! ([`launchd_environment`]), not from the caller's environment; without `SHELL` (an app
+//! launched from the Dock) the account's login shell from the password database is used.
+//!
 //! Also: where a `GOROOT` is set in the shell startup files, so a finding can point at the line.
 
 use std::ffi::{OsStr, OsString};
@@ -122,10 +126,13 @@ pub fn capture(
     printer: &[OsString],
     timeout: Duration,
 ) -> Result<Captured, CaptureError> {
-    let shell = ctx
-        .var("SHELL")
-        .map(PathBuf::from)
-        .ok_or(CaptureError::NoShell)?;
+    // The password database describes this machine, not one rooted elsewhere for a preview.
+    let account = if ctx.root_overridden() {
+        None
+    } else {
+        account(ctx.user().0)
+    };
+    let shell = login_shell(ctx.var("SHELL"), account.as_ref()).ok_or(CaptureError::NoShell)?;
     let kind = shell_kind(&shell)
         .ok_or_else(|| CaptureError::UnknownShell(shell.display().to_string()))?;
     let marker = format!(
@@ -147,7 +154,16 @@ pub fn capture(
         OsStr::new("-c"),
         OsStr::new(&command),
     ];
-    let out = process::run(&shell, &args, ctx.vars(), timeout)
+    let env: Vec<(OsString, OsString)> = if FRESH_LOGIN_ENVIRONMENT {
+        launchd_environment(
+            |n| ctx.var(n).map(OsStr::to_os_string),
+            account.as_ref(),
+            &shell,
+        )
+    } else {
+        ctx.vars().map(|(k, v)| (k.clone(), v.clone())).collect()
+    };
+    let out = process::run(&shell, &args, env, timeout)
         .map_err(|e| CaptureError::Spawn(e.to_string()))?;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let shell_name = shell.display().to_string();
@@ -174,6 +190,77 @@ pub fn capture(
         status,
         stderr,
     })
+}
+
+/// Whether the login shell starts from a launchd-like environment rather than the caller's.
+/// On macOS a new terminal window or a GUI app starts from launchd's small environment, and
+/// `path_helper` in `/etc/zprofile` builds PATH from scratch: starting from the caller's
+/// (already built) PATH would show what no new terminal or app sees. Elsewhere a terminal's
+/// shell inherits the desktop session's environment, which the caller's approximates.
+const FRESH_LOGIN_ENVIRONMENT: bool = cfg!(target_os = "macos");
+
+/// The PATH launchd gives every process it starts (`launchctl print system` shows it).
+pub const LAUNCHD_PATH: &str = "/usr/bin:/bin:/usr/sbin:/sbin";
+
+/// A user's entry in the password database (`getpwuid_r`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Account {
+    /// The login name.
+    pub name: Option<OsString>,
+    /// The home directory.
+    pub home: Option<PathBuf>,
+    /// The login shell (on macOS, the one Users & Groups › Advanced Options sets).
+    pub shell: Option<PathBuf>,
+}
+
+/// The shell to start: `$SHELL`, else the account's login shell. An app launched from the Dock
+/// may have no `SHELL`; Terminal then starts the account's shell, and so do we.
+pub fn login_shell(env_shell: Option<&OsStr>, account: Option<&Account>) -> Option<PathBuf> {
+    env_shell
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| account.and_then(|a| a.shell.clone()))
+        .filter(|s| !s.as_os_str().is_empty())
+}
+
+/// The environment a new terminal's login shell starts from on macOS: what launchd gives a
+/// user's processes (`HOME`, `USER`, `LOGNAME`, `SHELL`, `TMPDIR`, and
+/// [`LAUNCHD_PATH`]), with the account filling in what `get` lacks, and
+/// `SHELL_SESSIONS_DISABLE=1` so Terminal's zsh session hooks (`/etc/zshrc_Apple_Terminal`)
+/// stay quiet.
+pub fn launchd_environment(
+    get: impl Fn(&str) -> Option<OsString>,
+    account: Option<&Account>,
+    shell: &Path,
+) -> Vec<(OsString, OsString)> {
+    let name = get("USER")
+        .or_else(|| get("LOGNAME"))
+        .or_else(|| account.and_then(|a| a.name.clone()));
+    let home = get("HOME").or_else(|| {
+        account
+            .and_then(|a| a.home.clone())
+            .map(PathBuf::into_os_string)
+    });
+    let logname = get("LOGNAME").or_else(|| name.clone());
+    let mut env: Vec<(OsString, OsString)> = [
+        ("HOME", home),
+        ("USER", name),
+        ("LOGNAME", logname),
+        ("SHELL", Some(shell.as_os_str().to_os_string())),
+        ("TMPDIR", get("TMPDIR")),
+        ("PATH", Some(LAUNCHD_PATH.into())),
+        ("SHELL_SESSIONS_DISABLE", Some("1".into())),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((OsString::from(k), v?)))
+    .collect();
+    env.sort();
+    env
+}
+
+/// The password-database entry of `uid`, `None` when there is none (or off Unix).
+pub fn account(uid: u32) -> Option<Account> {
+    imp::account(uid)
 }
 
 /// Quotes a word for `kind`'s command line (`-c` strings, and the commands fixes print).
@@ -347,6 +434,83 @@ mod tests {
         assert_eq!(parse_env_block(b"nothing", b"MARK"), None);
     }
 
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn login_shell_starts_from_what_launchd_gives_not_the_callers_path() {
+        let caller = [
+            ("HOME", "/Users/me"),
+            ("USER", "me"),
+            ("LOGNAME", "me"),
+            ("SHELL", "/bin/zsh"),
+            ("TMPDIR", "/var/folders/xy/T/"),
+            ("PATH", "/opt/homebrew/bin:/usr/local/go/bin:/usr/bin:/bin"),
+            ("GOROOT", "/usr/local/go"),
+            ("TERM_SESSION_ID", "w0t0p0"),
+        ];
+        let env = launchd_environment(lookup(&caller), None, Path::new("/bin/zsh"));
+        let want: Vec<(OsString, OsString)> = [
+            ("HOME", "/Users/me"),
+            ("LOGNAME", "me"),
+            ("PATH", "/usr/bin:/bin:/usr/sbin:/sbin"),
+            ("SHELL", "/bin/zsh"),
+            ("SHELL_SESSIONS_DISABLE", "1"),
+            ("TMPDIR", "/var/folders/xy/T/"),
+            ("USER", "me"),
+        ]
+        .iter()
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+        .collect();
+        assert_eq!(env, want, "no GOROOT, no built PATH, no terminal session");
+    }
+
+    #[test]
+    fn app_from_the_dock_without_shell_uses_the_accounts_login_shell() {
+        let account = Account {
+            name: Some("me".into()),
+            home: Some("/Users/me".into()),
+            shell: Some("/opt/homebrew/bin/fish".into()),
+        };
+        let shell = login_shell(None, Some(&account)).unwrap();
+        assert_eq!(shell, PathBuf::from("/opt/homebrew/bin/fish"));
+        assert_eq!(
+            login_shell(Some(OsStr::new("/bin/bash")), Some(&account)),
+            Some(PathBuf::from("/bin/bash")),
+            "SHELL wins"
+        );
+        assert_eq!(login_shell(Some(OsStr::new("")), None), None);
+        assert_eq!(login_shell(None, Some(&Account::default())), None);
+        // Nothing from the caller at all: the account fills in HOME, USER and LOGNAME.
+        let env = launchd_environment(lookup(&[]), Some(&account), &shell);
+        let get = |k: &str| {
+            env.iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.to_string_lossy().into_owned())
+        };
+        assert_eq!(get("HOME").as_deref(), Some("/Users/me"));
+        assert_eq!(get("USER").as_deref(), Some("me"));
+        assert_eq!(get("LOGNAME").as_deref(), Some("me"));
+        assert_eq!(get("SHELL").as_deref(), Some("/opt/homebrew/bin/fish"));
+        assert_eq!(get("TMPDIR"), None, "left out rather than invented");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn password_database_knows_who_we_are() {
+        // SAFETY: getuid cannot fail.
+        let uid = unsafe { libc::getuid() };
+        let me = account(uid).expect("the running user has a passwd entry");
+        assert!(me.name.is_some(), "{me:?}");
+        assert!(me.home.is_some(), "{me:?}");
+        assert_eq!(account(u32::MAX - 7), None, "no such user");
+    }
+
     #[test]
     fn shells_by_name() {
         assert_eq!(shell_kind(Path::new("/bin/zsh")), Some(ShellKind::Zsh));
@@ -415,6 +579,47 @@ pub fn launchctl_env() -> Option<Launchctl> {
     imp::launchctl_env()
 }
 
+#[cfg(unix)]
+mod passwd {
+    use std::ffi::{CStr, OsString};
+    use std::os::unix::ffi::OsStringExt;
+    use std::path::PathBuf;
+
+    use super::Account;
+
+    pub(super) fn account(uid: u32) -> Option<Account> {
+        let mut buf = vec![0 as libc::c_char; 4096];
+        loop {
+            // SAFETY: passwd is plain old data (integers and pointers); zeroed is valid.
+            let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+            let mut result: *mut libc::passwd = std::ptr::null_mut();
+            // SAFETY: `pwd`, `buf` (for its length) and `result` are valid for writes; the
+            // strings `pwd` points at live in `buf`, which outlives their use below.
+            let rc = unsafe {
+                libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result)
+            };
+            if rc == libc::ERANGE && buf.len() < 1 << 20 {
+                buf.resize(buf.len() * 2, 0);
+                continue;
+            }
+            if rc != 0 || result.is_null() {
+                return None;
+            }
+            let field = |p: *const libc::c_char| {
+                // SAFETY: a non-null field of a found entry is a NUL-terminated string in `buf`.
+                (!p.is_null())
+                    .then(|| OsString::from_vec(unsafe { CStr::from_ptr(p) }.to_bytes().to_vec()))
+                    .filter(|s| !s.is_empty())
+            };
+            return Some(Account {
+                name: field(pwd.pw_name),
+                home: field(pwd.pw_dir).map(PathBuf::from),
+                shell: field(pwd.pw_shell).map(PathBuf::from),
+            });
+        }
+    }
+}
+
 #[cfg(target_os = "macos")]
 mod imp {
     use std::ffi::OsStr;
@@ -422,6 +627,8 @@ mod imp {
     use std::time::Duration;
 
     use super::Launchctl;
+
+    pub(super) use super::passwd::account;
 
     pub(super) fn launchctl_env() -> Option<Launchctl> {
         let get = |var: &str| {
@@ -444,7 +651,15 @@ mod imp {
 
 #[cfg(not(target_os = "macos"))]
 mod imp {
+    #[cfg(unix)]
+    pub(super) use super::passwd::account;
+
     pub(super) fn launchctl_env() -> Option<super::Launchctl> {
+        None
+    }
+
+    #[cfg(not(unix))]
+    pub(super) fn account(_uid: u32) -> Option<super::Account> {
         None
     }
 }

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize, Serializer};
 
 pub use buildinfo::{GoBuild, Module};
-pub use quarantine::Quarantine;
+pub use quarantine::{QTN_FLAG_USER_APPROVED, Quarantine, clear_tree_command, is_user_approved};
 pub use script::Shebang;
 
 use crate::platform::{Arch, Os};
@@ -107,6 +107,21 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
+    /// macOS privacy protection (TCC) refused the read: the file is in a protected folder
+    /// (Downloads, Documents, Desktop, iCloud Drive, a removable or network volume) and the
+    /// app running gowarden has not been allowed there.
+    #[error(
+        "cannot read {}: macOS privacy protection keeps the app running gowarden out of {folder} ({source}), so this is not about file permissions; allow that terminal or app in System Settings › Privacy & Security › Full Disk Access (or Files and Folders), or move the Go installation out of {folder}",
+        path.display()
+    )]
+    PrivacyDenied {
+        /// The path as given.
+        path: PathBuf,
+        /// The protected folder, in words (`your Downloads folder`).
+        folder: &'static str,
+        /// The OS error (EPERM, "Operation not permitted").
+        source: io::Error,
+    },
     /// The path is a symlink whose target does not exist.
     #[error("{} is a symlink to {}, which does not exist; remove the link or reinstall what it pointed to", path.display(), target.display())]
     Dangling {
@@ -139,6 +154,67 @@ pub enum Error {
         /// The path as given.
         path: PathBuf,
     },
+}
+
+/// The protected folder a failed read ran into, when macOS privacy protection (TCC) is the
+/// reason: TCC answers `EPERM` ("Operation not permitted"), where file permissions answer
+/// `EACCES`, for a path in the user's Desktop, Documents or Downloads, iCloud Drive, or under
+/// `/Volumes` (removable and network volumes). `paths` are the path as given and what it
+/// resolves to, when known; `home` is the user's home.
+pub fn privacy_denial(
+    errno: Option<i32>,
+    paths: &[&Path],
+    home: Option<&Path>,
+    os: &Os,
+) -> Option<&'static str> {
+    if *os != Os::Darwin || errno != Some(libc::EPERM) {
+        return None;
+    }
+    const IN_HOME: &[(&str, &str)] = &[
+        ("Desktop", "your Desktop folder"),
+        ("Documents", "your Documents folder"),
+        ("Downloads", "your Downloads folder"),
+        ("Library/Mobile Documents", "iCloud Drive"),
+    ];
+    paths.iter().find_map(|p| {
+        let in_home = home.and_then(|h| {
+            let rel = p.strip_prefix(h).ok()?;
+            IN_HOME
+                .iter()
+                .find(|(dir, _)| rel.starts_with(dir))
+                .map(|(_, words)| *words)
+        });
+        in_home.or_else(|| {
+            p.strip_prefix("/Volumes")
+                .is_ok_and(|r| r.components().next().is_some())
+                .then_some("a removable or network volume")
+        })
+    })
+}
+
+/// [`Error::Io`], or [`Error::PrivacyDenied`] when macOS privacy protection is the reason.
+fn read_error(path: &Path, source: io::Error) -> Error {
+    let os = crate::context::Host::current().os;
+    if os == Os::Darwin && source.raw_os_error() == Some(libc::EPERM) {
+        let resolved = fs::canonicalize(path).ok().or_else(|| {
+            let target = fs::read_link(path).ok()?;
+            Some(path.parent().map_or(target.clone(), |d| d.join(&target)))
+        });
+        let mut paths = vec![path];
+        paths.extend(resolved.as_deref());
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        if let Some(folder) = privacy_denial(source.raw_os_error(), &paths, home.as_deref(), &os) {
+            return Error::PrivacyDenied {
+                path: path.to_path_buf(),
+                folder,
+                source,
+            };
+        }
+    }
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn io_hint(err: &io::Error) -> &'static str {
@@ -306,10 +382,7 @@ fn from_contents(path: &Path, contents: Contents) -> Inspection {
 /// Opens `path` for reading only if it resolves to a regular file, without blocking on FIFOs
 /// or touching devices, and with a message for each way that can fail.
 fn open_regular(path: &Path) -> Result<(File, Metadata), Error> {
-    let io_err = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io_err = |source| read_error(path, source);
     let meta = match fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -440,6 +513,90 @@ pub fn inspect_bytes(data: &[u8]) -> Contents {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eperm_in_a_protected_folder_is_macos_privacy_not_permissions() {
+        let home = Some(Path::new("/Users/me"));
+        let mac = Os::Darwin;
+        let go = Path::new("/Users/me/Downloads/go/bin/go");
+        assert_eq!(
+            privacy_denial(Some(libc::EPERM), &[go], home, &mac),
+            Some("your Downloads folder")
+        );
+        assert_eq!(
+            privacy_denial(
+                Some(libc::EPERM),
+                &[Path::new("/Users/me/Documents/sdk/go1.23.2/bin/go")],
+                home,
+                &mac
+            ),
+            Some("your Documents folder")
+        );
+        // ~/go/bin/go -> ~/Desktop/go/bin/go: the resolved path is the protected one.
+        assert_eq!(
+            privacy_denial(
+                Some(libc::EPERM),
+                &[
+                    Path::new("/Users/me/go/bin/go"),
+                    Path::new("/Users/me/Desktop/go/bin/go")
+                ],
+                home,
+                &mac
+            ),
+            Some("your Desktop folder")
+        );
+        assert_eq!(
+            privacy_denial(
+                Some(libc::EPERM),
+                &[Path::new("/Volumes/USB/go/bin/go")],
+                None,
+                &mac
+            ),
+            Some("a removable or network volume")
+        );
+        // Ordinary permissions (EACCES), another folder, or Linux: not privacy protection.
+        assert_eq!(privacy_denial(Some(libc::EACCES), &[go], home, &mac), None);
+        assert_eq!(
+            privacy_denial(
+                Some(libc::EPERM),
+                &[Path::new("/Users/me/sdk/go/bin/go")],
+                home,
+                &mac
+            ),
+            None
+        );
+        assert_eq!(
+            privacy_denial(
+                Some(libc::EPERM),
+                &[Path::new("/Users/me/Downloadsx/go")],
+                home,
+                &mac
+            ),
+            None,
+            "a folder merely starting with the name"
+        );
+        assert_eq!(
+            privacy_denial(Some(libc::EPERM), &[go], home, &Os::Linux),
+            None
+        );
+    }
+
+    #[test]
+    fn privacy_message_names_the_settings_not_permissions() {
+        let e = Error::PrivacyDenied {
+            path: "/Users/me/Downloads/go/bin/go".into(),
+            folder: "your Downloads folder",
+            source: io::Error::from_raw_os_error(libc::EPERM),
+        };
+        let msg = e.to_string();
+        assert!(
+            msg.contains("Full Disk Access")
+                && msg.contains("Files and Folders")
+                && msg.contains("your Downloads folder")
+                && !msg.contains("check its permissions"),
+            "{msg}"
+        );
+    }
 
     #[test]
     fn sniffs_without_parsing_garbage_as_something() {

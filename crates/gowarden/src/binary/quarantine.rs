@@ -3,8 +3,13 @@
 //!
 //! Value format: `flags;hex-time;agent;event-uuid`, e.g.
 //! `0083;58371e3c;Safari.app;3B9296C0-C6F4-49B3-BAC1-BCB229FFE7D6`. Fields may be empty.
+//!
+//! Once the user has opened the file and approved it in Gatekeeper's dialog, macOS keeps the
+//! attribute but sets the user-approved bit in its flags (`00c1` after `0081`): such a file
+//! runs without asking again.
 
 use std::fs::File;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +26,37 @@ pub struct Quarantine {
     pub event: Option<String>,
     /// The attribute as stored, trimmed.
     pub raw: String,
+    /// The user already opened it and approved it in Gatekeeper's dialog (see
+    /// [`is_user_approved`]): Gatekeeper will not intervene again.
+    pub user_approved: bool,
+}
+
+/// `QTN_FLAG_USER_APPROVED`: the user approved the file in Gatekeeper's first-launch dialog.
+/// The header (`quarantine.h`) is private; the value is the one third-party re-declarations use
+/// (FACTS.md §6.1).
+pub const QTN_FLAG_USER_APPROVED: u16 = 0x0040;
+
+/// Whether a quarantine flag word carries the user-approved bit (`00c1` yes, `0081`/`0083` no).
+pub fn is_user_approved(flags: u16) -> bool {
+    flags & QTN_FLAG_USER_APPROVED != 0
+}
+
+impl Quarantine {
+    /// Whether Gatekeeper may still stop this file at its next launch: quarantined and not yet
+    /// approved by the user. A finding about quarantine is due only then.
+    pub fn may_block(&self) -> bool {
+        !self.user_approved
+    }
+}
+
+/// The command that clears quarantine from a whole tree, e.g. a GOROOT: Archive Utility marks
+/// every file it extracts, so `pkg/tool/*/compile` and `link` carry the attribute as well as
+/// `bin/go`, and clearing `bin/go` alone only moves the prompt to the first build.
+pub fn clear_tree_command(root: &Path) -> String {
+    format!(
+        "xattr -r -d com.apple.quarantine {}",
+        crate::shell::quote(crate::shell::ShellKind::Posix, &root.display().to_string())
+    )
 }
 
 /// Parses an attribute value; `None` when it is not in the `flags;time;agent;uuid` shape.
@@ -42,6 +78,7 @@ pub(super) fn parse(value: &[u8]) -> Option<Quarantine> {
         agent,
         event,
         raw,
+        user_approved: is_user_approved(flags),
     })
 }
 
@@ -76,6 +113,48 @@ mod tests {
             q.event.as_deref(),
             Some("3B9296C0-C6F4-49B3-BAC1-BCB229FFE7D6")
         );
+    }
+
+    #[test]
+    fn user_approved_bit() {
+        for (value, approved) in [
+            ("00c1;5f2b3c4d;Safari.app;", true),
+            ("0081;5f2b3c4d;Safari.app;", false),
+            (
+                "0083;58371e3c;Safari.app;3B9296C0-C6F4-49B3-BAC1-BCB229FFE7D6",
+                false,
+            ),
+            ("0040;;;", true),
+            ("0000;59d84776;MySoftware.app;", false),
+            ("01c3;5f2b3c4d;Google Chrome;", true),
+        ] {
+            let q = parse(value.as_bytes()).unwrap();
+            assert_eq!(q.user_approved, approved, "{value}");
+            assert_eq!(q.may_block(), !approved, "{value}");
+        }
+        assert!(is_user_approved(0x00c1));
+        assert!(!is_user_approved(0x0081));
+    }
+
+    #[test]
+    fn clearing_covers_the_whole_tree() {
+        assert_eq!(
+            clear_tree_command(Path::new("/usr/local/go")),
+            "xattr -r -d com.apple.quarantine /usr/local/go"
+        );
+        assert_eq!(
+            clear_tree_command(Path::new("/Users/me/sdk/My Go")),
+            "xattr -r -d com.apple.quarantine '/Users/me/sdk/My Go'"
+        );
+    }
+
+    #[test]
+    fn serialized_with_user_approved() {
+        let q = parse(b"00c1;5f2b3c4d;Safari.app;").unwrap();
+        let json = serde_json::to_value(&q).unwrap();
+        assert_eq!(json["user_approved"], true);
+        assert_eq!(json["flags"], 0xc1);
+        assert_eq!(json["raw"], "00c1;5f2b3c4d;Safari.app;");
     }
 
     #[test]

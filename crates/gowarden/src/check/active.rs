@@ -196,7 +196,8 @@ pub(super) fn quarantined(r: &Report) -> Vec<Finding> {
     let Some(g) = &r.active else {
         return Vec::new();
     };
-    let Some(q) = &g.quarantine else {
+    // A file the user already opened and approved is not stopped again.
+    let Some(q) = g.quarantine.as_ref().filter(|q| !q.user_approved) else {
         return Vec::new();
     };
     let real = g.real_path.clone().unwrap_or_else(|| g.path.clone());
@@ -387,10 +388,20 @@ mod tests {
             agent: Some("Safari".into()),
             event: None,
             raw: "0083;;Safari;".into(),
+            user_approved: false,
         });
-        fixture::activate(&mut r, g);
+        fixture::activate(&mut r, g.clone());
         let f = &quarantined(&r)[0];
         assert_eq!(f.fix, "xattr -r -d com.apple.quarantine /usr/local/go");
+        if let Some(q) = g.quarantine.as_mut() {
+            q.flags = 0x00c1;
+            q.user_approved = true;
+        }
+        fixture::activate(&mut r, g);
+        assert!(
+            quarantined(&r).is_empty(),
+            "approved once: Gatekeeper stays quiet"
+        );
     }
 
     #[test]

@@ -17,7 +17,11 @@ pub(super) fn self_translated(r: &Report) -> Vec<Finding> {
     vec![Draft::new(
         Code::SelfTranslated,
         Severity::Warning,
-        "gowarden itself is running under Rosetta: the terminal or app that started it is translated",
+        format!(
+            "gowarden itself is running as {} under Rosetta on this {} machine: the terminal or app that started it is translated",
+            r.host.process_arch,
+            r.host.host.arch
+        ),
         "everything started from that terminal runs as x86_64 too: `uname -m` says x86_64, installers pick amd64, and go builds amd64",
         Action::Manual {
             steps: "quit the terminal, then in Finder › Applications › (the terminal) › Get Info, uncheck \"Open using Rosetta\" and reopen it".into(),

@@ -336,6 +336,7 @@ pub(crate) mod fixture {
             schema: crate::report::SCHEMA,
             host: HostFacts {
                 host: host.parse::<Host>().expect("test host"),
+                process_arch: "arm64".parse().expect("arch"),
                 translated: Some(false),
                 rosetta: Some(true),
                 developer_dir: None,

@@ -123,6 +123,7 @@ fn macos_only_facts_on_a_real_report() {
         agent: Some("Safari".into()),
         event: None,
         raw: "0083;;Safari;".into(),
+        user_approved: false,
     });
     let findings = gowarden::check::run(&report);
     let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();

@@ -33,9 +33,16 @@ pub fn fixture(rel: &str) -> PathBuf {
     p
 }
 
-/// The linux/amd64 `go` from the fixtures: a trusted reference tool for cross-checks.
+/// A `go` from the fixtures that runs here (linux/amd64, or the Mac's own darwin build): a
+/// trusted reference tool for cross-checks.
 pub fn reference_go() -> PathBuf {
-    fixture("go1.23.2-linux-amd64/go/bin/go")
+    if cfg!(all(target_os = "macos", target_arch = "aarch64")) {
+        fixture("go1.23.2-darwin-arm64/go/bin/go")
+    } else if cfg!(target_os = "macos") {
+        fixture("go1.23.2-darwin-amd64/go/bin/go")
+    } else {
+        fixture("go1.23.2-linux-amd64/go/bin/go")
+    }
 }
 
 /// A scratch directory that builds fixture files in code.
@@ -311,9 +318,10 @@ fn copy_tree(src: &Path, dest: &Path) {
     }
 }
 
-/// A shell from Debian's packages, which must be installed (scripts/install-deps does it).
+/// A shell from Debian's packages (scripts/install-deps), or on a Mac the system's or
+/// Homebrew's (the macOS workflow installs fish with brew).
 pub fn shell(name: &str) -> PathBuf {
-    ["/usr/bin", "/bin"]
+    ["/usr/bin", "/bin", "/opt/homebrew/bin", "/usr/local/bin"]
         .iter()
         .map(|d| Path::new(d).join(name))
         .find(|p| p.is_file())
@@ -321,11 +329,30 @@ pub fn shell(name: &str) -> PathBuf {
 }
 
 /// Whether any process's command line contains `token`.
+#[cfg(target_os = "linux")]
 pub fn process_with(token: &str) -> bool {
     std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
         std::fs::read(e.path().join("cmdline"))
             .is_ok_and(|c| String::from_utf8_lossy(&c).contains(token))
     })
+}
+
+/// Whether any process's command line contains `token` (no /proc: ask `ps`).
+#[cfg(not(target_os = "linux"))]
+pub fn process_with(token: &str) -> bool {
+    let out = Command::new("/bin/ps")
+        .args(["-axww", "-o", "command="])
+        .output()
+        .expect("ps");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.contains(token) && !l.contains("/bin/ps"))
+}
+
+/// Whether the tests run as root (who reads any file).
+pub fn running_as_root() -> bool {
+    // SAFETY: geteuid cannot fail and touches no memory of ours.
+    unsafe { libc::geteuid() == 0 }
 }
 
 /// Asserts that a JSON string field contains `needle`, showing the field when it does not.
