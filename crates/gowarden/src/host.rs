@@ -254,26 +254,24 @@ pub fn describe_developer_dir(path: Option<PathBuf>, source: DeveloperDirSource)
 fn homebrew_prefixes(ctx: &Context, inspector: &mut Inspector) -> Vec<HomebrewPrefix> {
     // Apple Silicon Homebrew lives in /opt/homebrew; Intel (and Rosetta) Homebrew keeps its
     // repository in /usr/local/Homebrew.
-    [
-        ("/opt/homebrew", "/opt/homebrew", Arch::Arm64),
-        ("/usr/local", "/usr/local/Homebrew", Arch::Amd64),
-    ]
-    .into_iter()
-    .filter(|(_, marker, _)| ctx.system(marker).is_dir())
-    .map(|(prefix, _, arch)| {
-        let prefix = ctx.system(prefix);
-        let go = prefix.join("bin/go");
-        let go = go.exists().then(|| {
-            let i = inspector.inspect(&go);
-            let archs: Vec<_> = i.slices.iter().map(|s| s.arch.to_string()).collect();
-            match i.go() {
-                Some(g) => format!("{} ({})", g.version, archs.join("+")),
-                None => "a go that is not a readable Go binary".to_string(),
-            }
-        });
-        HomebrewPrefix { prefix, arch, go }
-    })
-    .collect()
+    crate::install::HOMEBREWS
+        .into_iter()
+        .filter_map(|b| b.mac_arch.map(|arch| (b.prefix, b.repository, arch)))
+        .filter(|(_, repository, _)| ctx.system(repository).is_dir())
+        .map(|(prefix, _, arch)| {
+            let prefix = ctx.system(prefix);
+            let go = prefix.join("bin/go");
+            let go = go.exists().then(|| {
+                let i = inspector.inspect(&go);
+                let archs: Vec<_> = i.slices.iter().map(|s| s.arch.to_string()).collect();
+                match i.go() {
+                    Some(g) => format!("{} ({})", g.version, archs.join("+")),
+                    None => "a go that is not a readable Go binary".to_string(),
+                }
+            });
+            HomebrewPrefix { prefix, arch, go }
+        })
+        .collect()
 }
 
 /// Whether a binary can run on the host.

@@ -62,10 +62,37 @@ impl Source {
     }
 }
 
-/// Homebrew's prefixes: Apple Silicon, Intel (and Rosetta), Linux. One list for installations,
-/// shims, host facts and relinks.
-pub const HOMEBREW_PREFIXES: [&str; 3] =
-    ["/opt/homebrew", "/usr/local", "/home/linuxbrew/.linuxbrew"];
+/// One Homebrew installation place.
+#[derive(Debug, Clone)]
+pub struct Homebrew {
+    /// Its prefix (`bin/`, `Cellar/`, `opt/` live here).
+    pub prefix: &'static str,
+    /// Its repository, which exists only when this Homebrew is installed (the Intel prefix
+    /// `/usr/local` exists on every Mac).
+    pub repository: &'static str,
+    /// The architecture a macOS Homebrew there serves; `None` for Linuxbrew.
+    pub mac_arch: Option<Arch>,
+}
+
+/// Homebrew's prefixes: Apple Silicon, Intel (and Rosetta), Linux. The one list for
+/// installations and host facts (links in them are classified through the layouts).
+pub const HOMEBREWS: [Homebrew; 3] = [
+    Homebrew {
+        prefix: "/opt/homebrew",
+        repository: "/opt/homebrew",
+        mac_arch: Some(Arch::Arm64),
+    },
+    Homebrew {
+        prefix: "/usr/local",
+        repository: "/usr/local/Homebrew",
+        mac_arch: Some(Arch::Amd64),
+    },
+    Homebrew {
+        prefix: "/home/linuxbrew/.linuxbrew",
+        repository: "/home/linuxbrew/.linuxbrew/Homebrew",
+        mac_arch: None,
+    },
+];
 
 /// A place installations of one kind live: the children of `parent` that `accept` names.
 #[derive(Clone)]
@@ -124,8 +151,8 @@ impl Layouts {
             }
         };
         let any: fn(&str) -> bool = |_| true;
-        for prefix in HOMEBREW_PREFIXES {
-            let cellar = ctx.system(prefix).join("Cellar");
+        for brew in HOMEBREWS {
+            let cellar = ctx.system(brew.prefix).join("Cellar");
             add(Source::Homebrew, Some(cellar.join("go")), any, "libexec");
             // Versioned formulae (go@1.22) live beside it; listed per formula.
             if let Ok(rd) = fs::read_dir(&cellar) {

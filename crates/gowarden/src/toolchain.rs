@@ -536,6 +536,32 @@ mod tests {
     }
 
     #[test]
+    fn a_toolchain_found_only_through_a_relative_path_entry_is_not_used() {
+        // exec.LookPath refuses matches through relative entries (exec.ErrDot): go downloads.
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("go.mod"), "module m\ngo 1.25.1\n").unwrap();
+        let bin = d.path().join("bin");
+        fs::create_dir_all(&bin).unwrap();
+        let wrapper = bin.join("go1.25.1");
+        fs::write(&wrapper, b"#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).unwrap();
+        let relative = ctx(d.path(), &[("PATH", "bin"), ("HOME", "/nonexistent")]);
+        assert_eq!(
+            sel(&relative, "GOTOOLCHAIN=auto\n").provider,
+            Provider::Download
+        );
+        let absolute = ctx(
+            d.path(),
+            &[("PATH", bin.to_str().unwrap()), ("HOME", "/nonexistent")],
+        );
+        assert_eq!(
+            sel(&absolute, "GOTOOLCHAIN=auto\n").provider,
+            Provider::Path(wrapper)
+        );
+    }
+
+    #[test]
     fn toolchain_names() {
         assert_eq!(version_of_toolchain("go1.23.4").unwrap().as_str(), "1.23.4");
         assert_eq!(
