@@ -35,12 +35,25 @@ pub mod version;
 
 pub use binary::{Inspection, inspect};
 
-/// Serializes a path as text (lossy for non-UTF-8 bytes), as every report does.
+/// Serializes a path as text (lossy for non-UTF-8 bytes), as every report does. A UTF-8 path,
+/// the usual case, is written as it is; only other paths go through the lossy `Display`.
 pub(crate) fn serde_path<S: serde::Serializer>(
     path: &std::path::Path,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    s.collect_str(&path.display())
+    match path.to_str() {
+        Some(text) => s.serialize_str(text),
+        None => s.collect_str(&path.display()),
+    }
+}
+
+/// A path serialized by [`serde_path`], for sequences of them.
+struct TextPath<'a>(&'a std::path::Path);
+
+impl serde::Serialize for TextPath<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_path(self.0, s)
+    }
 }
 
 /// [`serde_path`] for a list of paths.
@@ -48,7 +61,7 @@ pub(crate) fn serde_paths<S: serde::Serializer>(
     paths: &[std::path::PathBuf],
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    s.collect_seq(paths.iter().map(|p| p.display().to_string()))
+    s.collect_seq(paths.iter().map(|p| TextPath(p)))
 }
 
 /// [`serde_path`] for an optional path.
@@ -57,7 +70,7 @@ pub(crate) fn serde_opt_path<S: serde::Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     match path {
-        Some(p) => s.collect_str(&p.display()),
+        Some(p) => serde_path(p, s),
         None => s.serialize_none(),
     }
 }
