@@ -260,26 +260,26 @@ impl Layouts {
         }
     }
 
+    /// The layouts `path` falls under (below its parent, in a child its names accept), each
+    /// with what follows that child.
+    fn under<'a>(&'a self, path: &'a Path) -> impl Iterator<Item = (&'a Layout, &'a Path)> {
+        self.installs.iter().filter_map(move |l| {
+            let mut parts = path.strip_prefix(&l.parent).ok()?.components();
+            let child = parts.next()?;
+            (l.accept)(&child.as_os_str().to_string_lossy()).then_some((l, parts.as_path()))
+        })
+    }
+
     /// Who installed the Go rooted at `goroot`, judged by where it is.
     pub fn classify(&self, goroot: &Path) -> Source {
         if goroot == self.official {
             return Source::Official;
         }
-        for l in &self.installs {
-            if let Ok(rest) = goroot.strip_prefix(&l.parent) {
-                let mut parts = rest.components();
-                let child_ok = parts
-                    .next()
-                    .is_some_and(|c| (l.accept)(&c.as_os_str().to_string_lossy()));
-                let inner_ok = l.inner.is_empty()
-                    || parts.as_path() == Path::new(l.inner)
-                    || l.source == Source::Mise;
-                if child_ok && inner_ok {
-                    return l.source;
-                }
-            }
-        }
-        Source::Unknown
+        self.under(goroot)
+            .find(|(l, inner)| {
+                l.inner.is_empty() || *inner == Path::new(l.inner) || l.source == Source::Mise
+            })
+            .map_or(Source::Unknown, |(l, _)| l.source)
     }
 
     /// Who owns a path anywhere inside an installation (a link's old target such as
@@ -288,16 +288,9 @@ impl Layouts {
         if path.starts_with(&self.official) {
             return Source::Official;
         }
-        self.installs
-            .iter()
-            .find(|l| {
-                path.strip_prefix(&l.parent).is_ok_and(|rest| {
-                    rest.components()
-                        .next()
-                        .is_some_and(|c| (l.accept)(&c.as_os_str().to_string_lossy()))
-                })
-            })
-            .map_or(Source::Unknown, |l| l.source)
+        self.under(path)
+            .next()
+            .map_or(Source::Unknown, |(l, _)| l.source)
     }
 
     /// A version manager's shim (a script under its data root), by where it is.
@@ -413,9 +406,9 @@ pub fn discover(
     inspector: &mut Inspector,
 ) -> Vec<Installation> {
     let mut found: Vec<(PathBuf, Source)> = Vec::new();
-    let official = ctx.system("/usr/local/go");
-    if official.join("bin/go").exists() || official.join("VERSION").exists() {
-        found.push((official, Source::Official));
+    let looks_like_go = |root: &Path| root.join("bin/go").exists() || root.join("VERSION").exists();
+    if looks_like_go(&layouts.official) {
+        found.push((layouts.official.clone(), Source::Official));
     }
     // The macOS installer adds its bin directory to PATH through /etc/paths.d/go.
     if let Ok(text) = fs::read_to_string(ctx.system("/etc/paths.d/go")) {
@@ -429,7 +422,6 @@ pub fn discover(
             }
         }
     }
-    let looks_like_go = |root: &Path| root.join("bin/go").exists() || root.join("VERSION").exists();
     for l in &layouts.installs {
         let Ok(rd) = fs::read_dir(&l.parent) else {
             continue;

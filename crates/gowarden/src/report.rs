@@ -295,6 +295,17 @@ pub enum Severity {
     Info,
 }
 
+impl Severity {
+    /// The wire spelling: `error`, `warning`, `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
 macro_rules! codes {
     ($($(#[$doc:meta])* $variant:ident => $wire:literal,)*) => {
         /// A finding's stable identifier: what the app, notifications and repairs key on.
@@ -902,7 +913,9 @@ pub fn diff(before: &Report, after: &Report) -> Vec<Change> {
             .collect()
     };
     let lb = links(before);
+    // Paths an event already speaks for: a finding about them is not announced again.
     let mut covered: BTreeSet<PathBuf> = BTreeSet::new();
+    // So far `out` holds only the active go's events.
     if !out.is_empty() {
         for g in [&before.active, &after.active].into_iter().flatten() {
             covered.insert(g.path.clone());
@@ -1004,20 +1017,6 @@ pub fn diff(before: &Report, after: &Report) -> Vec<Change> {
             });
         }
     }
-    if out.iter().any(|c| {
-        matches!(
-            c.kind,
-            ChangeKind::ActiveChanged
-                | ChangeKind::VersionChanged
-                | ChangeKind::ArchChanged
-                | ChangeKind::GorootChanged
-        )
-    }) {
-        for g in [&before.active, &after.active].into_iter().flatten() {
-            covered.insert(g.path.clone());
-        }
-    }
-
     let primary = |f: &Finding| f.subjects.first().map(|s| s.path.clone());
     let is_covered = |f: &Finding| primary(f).is_some_and(|p| covered.contains(&p));
     let fb: BTreeMap<&str, &Finding> = before.findings.iter().map(|f| (f.id.as_str(), f)).collect();
@@ -1028,7 +1027,7 @@ pub fn diff(before: &Report, after: &Report) -> Vec<Change> {
                 kind: ChangeKind::FindingOpened,
                 subject: id.to_string(),
                 before: None,
-                after: Some(f.severity_word().into()),
+                after: Some(f.severity.as_str().into()),
                 message: f.message.clone(),
             });
         }
@@ -1038,23 +1037,13 @@ pub fn diff(before: &Report, after: &Report) -> Vec<Change> {
             out.push(Change {
                 kind: ChangeKind::FindingResolved,
                 subject: id.to_string(),
-                before: Some(f.severity_word().into()),
+                before: Some(f.severity.as_str().into()),
                 after: None,
                 message: format!("resolved: {}", f.message),
             });
         }
     }
     out
-}
-
-impl Finding {
-    fn severity_word(&self) -> &'static str {
-        match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
 }
 
 #[cfg(test)]

@@ -181,6 +181,12 @@ pub(crate) fn unset(var: &str, origin: SettingSource) -> Action {
     }
 }
 
+/// An installation a fix may point at: healthy, runnable on this host, and not a GOTOOLCHAIN
+/// download that `go clean -modcache` removes.
+fn worth_pointing_at(i: &Installation) -> bool {
+    i.healthy && i.source != Source::ToolchainCache && !matches!(i.runs, Runs::No { .. })
+}
+
 /// A healthy installation to point users at, preferring `version`, native ones, newer ones.
 pub(crate) fn best_installation<'a>(
     r: &'a Report,
@@ -188,7 +194,7 @@ pub(crate) fn best_installation<'a>(
 ) -> Option<&'a Installation> {
     r.installations
         .iter()
-        .filter(|i| i.healthy && i.source != Source::ToolchainCache)
+        .filter(|i| worth_pointing_at(i))
         .max_by(|a, b| {
             let same = |i: &Installation| version.is_some_and(|v| i.version.as_ref() == Some(v));
             let native = |i: &Installation| i.runs == Runs::Native;
@@ -208,8 +214,7 @@ pub(crate) fn candidates(
     let mut usable: Vec<&Installation> = r
         .installations
         .iter()
-        .filter(|i| i.healthy && i.source != Source::ToolchainCache)
-        .filter(|i| !matches!(i.runs, Runs::No { .. }))
+        .filter(|i| worth_pointing_at(i))
         // Homebrew's links belong to Homebrew: point them at its kegs or let it relink them.
         .filter(|i| owner != Source::Homebrew || i.source == Source::Homebrew)
         .collect();
