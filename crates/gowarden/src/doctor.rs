@@ -151,25 +151,60 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
     let mut installations = install::discover(ctx, &layouts, &vanished, &mut inspector);
     add_path_installations(ctx, &go_on_path, &mut installations, &mut inspector);
 
-    let goroot_env = active
+    // The `go` binary the shell ends up running: the active one, or the one its `exec`
+    // wrapper script names.
+    let exec_target = active
         .as_ref()
+        .filter(|a| a.format == Format::Script)
+        .and_then(|a| crate::effective::exec_target(&std::fs::read(&a.path).ok()?));
+    let script_target = exec_target.clone().and_then(|target| {
+        let a = active.as_ref()?;
+        let why = format!("execed by the wrapper script {}", a.path.display());
+        let g = go_at(
+            ctx,
+            &user_env,
+            &layouts,
+            target,
+            a.path_index,
+            why,
+            &mut inspector,
+        );
+        (g.format != Format::Script && g.error.is_none()).then_some(g)
+    });
+    let runner = script_target.as_ref().or(active.as_ref());
+    let goroot_env = runner
         .and_then(|a| a.goroot_info.as_ref())
         .map(|g| g.go_env.clone())
         .unwrap_or_default();
-    let gotoolchain = active
-        .as_ref()
-        .filter(|a| a.format != Format::Script)
-        .map(|a| {
-            let os = a.os.clone().unwrap_or_else(|| ctx.host().os.clone());
-            let arch = a.arch.clone().unwrap_or_else(|| ctx.host().arch.clone());
-            toolchain::select(
-                ctx,
-                &user_env,
-                &goroot_env,
-                a.version.as_ref(),
-                (&os, &arch),
-            )
-        });
+    let gotoolchain = runner.filter(|a| a.format != Format::Script).map(|a| {
+        let os = a.os.clone().unwrap_or_else(|| ctx.host().os.clone());
+        let arch = a.arch.clone().unwrap_or_else(|| ctx.host().arch.clone());
+        toolchain::select(
+            ctx,
+            &user_env,
+            &goroot_env,
+            a.version.as_ref(),
+            (&os, &arch),
+        )
+    });
+
+    let effective = match (runner.filter(|a| a.format != Format::Script), &exec_target) {
+        (Some(r), _) => Some(crate::effective::decide(
+            ctx,
+            &user_env,
+            r,
+            script_target
+                .as_ref()
+                .and(active.as_ref())
+                .map(|a| a.path.as_path()),
+            gotoolchain.as_ref(),
+            &mut inspector,
+        )),
+        (None, Some(target)) => active
+            .as_ref()
+            .map(|a| crate::effective::missing_exec_target(&a.path, target)),
+        (None, None) => None,
+    };
 
     let mut report = Report {
         schema: SCHEMA,
@@ -188,6 +223,7 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
         installations,
         install_roots: layouts.roots(),
         gotoolchain,
+        effective,
         module_cache: toolchain::module_cache(ctx, &user_env),
         go_env_file,
         findings: Vec::new(),
@@ -377,6 +413,30 @@ fn go_on_path_entry(
     inspector: &mut binary::Inspector,
 ) -> GoOnPath {
     let invoked = entry.dir.join("go");
+    let links = symlink::resolve(&invoked).links().count();
+    let why = format!(
+        "the first `go` in {} (PATH entry {} of {path_len}){}",
+        entry.dir.display(),
+        entry.index + 1,
+        match links {
+            0 => String::new(),
+            1 => ", a symlink".to_string(),
+            n => format!(", through {n} symlinks"),
+        }
+    );
+    go_at(ctx, user_env, layouts, invoked, entry.index, why, inspector)
+}
+
+/// The `go` at `invoked` as the shell runs it: what it is, the GOROOT it uses, who put it there.
+fn go_at(
+    ctx: &Context,
+    user_env: &EnvFile,
+    layouts: &Layouts,
+    invoked: PathBuf,
+    path_index: usize,
+    why: String,
+    inspector: &mut binary::Inspector,
+) -> GoOnPath {
     let chain = symlink::resolve(&invoked);
     let inspection = inspector.inspect(&invoked);
     let runs = runs_on(ctx, &inspection);
@@ -400,20 +460,9 @@ fn go_on_path_entry(
         Some(d) => layouts.classify(&d.path),
         None => layouts.shim_source(&invoked),
     };
-    let links = chain.links().count();
-    let why = format!(
-        "the first `go` in {} (PATH entry {} of {path_len}){}",
-        entry.dir.display(),
-        entry.index + 1,
-        match links {
-            0 => String::new(),
-            1 => ", a symlink".to_string(),
-            n => format!(", through {n} symlinks"),
-        }
-    );
     GoOnPath {
         path: invoked,
-        path_index: entry.index,
+        path_index,
         real_path: chain.real.clone(),
         chain: chain.hops,
         format: inspection.format,

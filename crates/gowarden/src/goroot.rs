@@ -107,15 +107,16 @@ pub fn derive(
     invoked: &Path,
     real: Option<&Path>,
 ) -> Option<Derived> {
+    // Taken verbatim, as `go env GOROOT` prints it (a trailing slash and all).
     if let Some(g) = ctx.var("GOROOT") {
         return Some(Derived {
-            path: clean(Path::new(g)),
+            path: PathBuf::from(g),
             source: GorootSource::Env,
         });
     }
     if let Some(g) = user_env.get("GOROOT") {
         return Some(Derived {
-            path: clean(Path::new(g)),
+            path: PathBuf::from(g),
             source: GorootSource::GoEnvFile,
         });
     }

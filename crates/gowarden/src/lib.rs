@@ -18,6 +18,7 @@ pub mod binary;
 pub mod check;
 pub mod context;
 pub mod doctor;
+pub mod effective;
 pub mod goroot;
 pub mod host;
 pub mod install;

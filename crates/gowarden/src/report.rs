@@ -64,6 +64,9 @@ pub struct Report {
     pub install_roots: Vec<InstallRoot>,
     /// Toolchain selection for the working directory, for the active `go`.
     pub gotoolchain: Option<Toolchain>,
+    /// The toolchain that really runs here (`go env GOVERSION` / `GOROOT`), after wrapper
+    /// scripts and GOTOOLCHAIN switching.
+    pub effective: Option<Effective>,
     /// The user's `go env -w` file.
     #[serde(serialize_with = "crate::serde_opt_path")]
     pub go_env_file: Option<PathBuf>,
@@ -224,6 +227,48 @@ pub struct GoOnPath {
     pub error: Option<String>,
 }
 
+/// What `go` really runs in the working directory: the toolchain that compiles, after an
+/// `exec` wrapper script and GOTOOLCHAIN switching (a `go1.X.Y` on PATH, a golang.org/dl
+/// wrapper's SDK, the module cache).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Effective {
+    /// The `go` binary that does the work (none when it would have to be downloaded).
+    #[serde(serialize_with = "crate::serde_opt_path")]
+    pub go: Option<PathBuf>,
+    /// Its version: what `go env GOVERSION` prints.
+    pub version: Option<GoVersion>,
+    /// Its GOROOT: what `go env GOROOT` prints.
+    #[serde(serialize_with = "crate::serde_opt_path")]
+    pub goroot: Option<PathBuf>,
+    /// How the `go` on PATH gets to it.
+    pub via: Via,
+    /// The script or golang.org/dl wrapper in between.
+    #[serde(serialize_with = "crate::serde_opt_path")]
+    pub wrapper: Option<PathBuf>,
+    /// It is on this machine, ready to run (a wrapper's SDK downloaded, a switch target present).
+    pub present: bool,
+    /// Why this toolchain, in a sentence.
+    pub why: String,
+}
+
+/// How the `go` on PATH gets to the toolchain that runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// It runs its own toolchain.
+    Local,
+    /// A wrapper script on PATH execs a `go` binary, which runs its own toolchain.
+    ExecScript,
+    /// GOTOOLCHAIN switches to a `go1.X.Y` found on PATH.
+    PathToolchain,
+    /// GOTOOLCHAIN switches to a golang.org/dl wrapper, which runs `~/sdk/go1.X.Y`.
+    GolangDl,
+    /// GOTOOLCHAIN switches to a toolchain already in the module cache.
+    ModuleCache,
+    /// GOTOOLCHAIN switches to a toolchain that is not here: it would be downloaded.
+    Download,
+}
+
 /// A symlink that decides which `go` or GOROOT is used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Link {
@@ -366,6 +411,17 @@ codes! {
     GotoolchainSwitch => "gotoolchain-switch",
     /// GOTOOLCHAIN (or a toolchain line) is malformed.
     GotoolchainInvalid => "gotoolchain-invalid",
+    /// The toolchain that would run is not here and cannot be fetched: a golang.org/dl SDK
+    /// never downloaded, a wrapper script's missing target, a download that is forbidden.
+    ToolchainUnavailable => "toolchain-unavailable",
+    /// The module's `go` line asks for a newer Go than the one that runs.
+    ModuleNeedsNewerGo => "module-needs-newer-go",
+    /// The module's `go` line is not a Go version.
+    GoLineInvalid => "go-line-invalid",
+    /// GOWORK names a file that does not exist.
+    GoworkMissing => "gowork-missing",
+    /// GOOS/GOARCH name a platform Go does not build for.
+    GoosGoarchUnsupported => "goos-goarch-unsupported",
     /// A PATH directory others can write to.
     WritablePathDir => "writable-path-dir",
     /// A relative or empty PATH entry.
@@ -452,6 +508,8 @@ pub enum Role {
     Process,
     /// The `go env -w` file.
     GoEnvFile,
+    /// A wrapper in front of the toolchain: an `exec` script, a golang.org/dl wrapper.
+    Wrapper,
     /// The `go.mod` or `go.work` consulted.
     ModuleFile,
     /// The selected developer directory (macOS).

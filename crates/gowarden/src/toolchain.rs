@@ -153,6 +153,13 @@ pub struct Toolchain {
     pub reason: String,
     /// The setting is malformed; `go` refuses to run with this message.
     pub error: Option<String>,
+    /// `GOWORK` names a file that does not exist: every go command in module mode fails with
+    /// "reading go.work: ... no such file or directory".
+    #[serde(serialize_with = "crate::serde_opt_path")]
+    pub gowork_missing: Option<PathBuf>,
+    /// For a toolchain in the module cache: whether the checksum database's answer for it is
+    /// cached too (`cache/download/sumdb/<db>/lookup/...`), so that go can verify it offline.
+    pub sumdb_cached: Option<bool>,
 }
 
 impl Toolchain {
@@ -195,6 +202,8 @@ pub fn select(
         provider: Provider::Local,
         reason: String::new(),
         error: None,
+        gowork_missing: None,
+        sumdb_cached: None,
     };
 
     let (min_name, mode) = match value.as_str() {
@@ -245,19 +254,25 @@ pub fn select(
         ),
     };
 
-    if (mode == "auto" || mode == "path")
-        && let Some(file) = find_module_file(ctx)
-    {
+    // The module file is read in every mode: its go line is a requirement the toolchain that
+    // runs must meet, whether or not GOTOOLCHAIN lets it pick one.
+    let (file, gowork_missing) = find_module_file(ctx);
+    t.gowork_missing = gowork_missing;
+    if let Some(file) = file {
         let text = fs::read(&file)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
         t.go_line = mod_lookup(&text, "go");
         t.toolchain_line = mod_lookup(&text, "toolchain");
+        t.module_file = Some(file);
+    }
+    if (mode == "auto" || mode == "path")
+        && let Some(file) = t.module_file.clone()
+    {
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        t.module_file = Some(file);
         if t.toolchain_line.as_deref() != Some("default") {
             if let Some(tc) = &t.toolchain_line {
                 match version_of_toolchain(tc) {
@@ -310,15 +325,15 @@ pub fn select(
     t.selected = Selected::from_name(&selected);
     t.provider = if let Some(exe) = find_on_path(ctx, &selected) {
         Provider::Path(exe)
-    } else if let Some(dir) = module_cache(ctx, user_env)
+    } else if let Some((mc, dir)) = module_cache(ctx, user_env)
         .map(|mc| {
-            mc.join(format!(
-                "golang.org/toolchain@v0.0.1-{selected}.{}-{}",
-                target.0, target.1
-            ))
+            let version = format!("v0.0.1-{selected}.{}-{}", target.0, target.1);
+            let dir = mc.join(format!("golang.org/toolchain@{version}"));
+            (mc, dir)
         })
-        .filter(|d| d.join("bin/go").is_file())
+        .filter(|(_, d)| d.join("bin/go").is_file())
     {
+        t.sumdb_cached = Some(sumdb_cached(ctx, user_env, &mc, &dir));
         Provider::ModuleCache(dir)
     } else if mode == "path" {
         Provider::Unavailable
@@ -351,23 +366,68 @@ pub fn version_of_toolchain(name: &str) -> Option<GoVersion> {
     v.parse().ok()
 }
 
-/// `go.work` (unless `GOWORK=off`; `GOWORK=<file>` if it exists) else `go.mod`, upward from cwd.
-fn find_module_file(ctx: &Context) -> Option<PathBuf> {
+/// `go.work` (unless `GOWORK=off`; `GOWORK=<file>`) else `go.mod`, upward from cwd; and the
+/// file GOWORK names when it does not exist.
+fn find_module_file(ctx: &Context) -> (Option<PathBuf>, Option<PathBuf>) {
     match ctx.var_str("GOWORK").as_deref() {
         Some("off") => {}
         Some(file) => {
             let p = ctx.cwd().join(file);
             if p.is_file() {
-                return Some(p);
+                return (Some(p), None);
             }
+            return (find_up(ctx.cwd(), "go.mod"), Some(p));
         }
         None => {
             if let Some(p) = find_up(ctx.cwd(), "go.work") {
-                return Some(p);
+                return (Some(p), None);
             }
         }
     }
-    find_up(ctx.cwd(), "go.mod")
+    (find_up(ctx.cwd(), "go.mod"), None)
+}
+
+/// Whether the checksum database's answer for the toolchain module in `dir` is cached under
+/// the module cache `mc`, so go verifies it without the network (`GOSUMDB` names the database,
+/// `sum.golang.org` by default; `+key` and a URL may follow the name).
+fn sumdb_cached(ctx: &Context, user_env: &EnvFile, mc: &Path, dir: &Path) -> bool {
+    let db = ctx
+        .var_str("GOSUMDB")
+        .or_else(|| user_env.get("GOSUMDB").map(str::to_string))
+        .unwrap_or_else(|| "sum.golang.org".into());
+    let name = db
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.split('+').next())
+        .unwrap_or("sum.golang.org")
+        .to_string();
+    let Some(module) = dir.file_name() else {
+        return false;
+    };
+    mc.join("cache/download/sumdb")
+        .join(name)
+        .join("lookup/golang.org")
+        .join(module)
+        .is_file()
+}
+
+/// Whether a `go` line is one `go` accepts (`modfile.GoVersionRE`:
+/// `1.N`, `1.N.P`, optionally followed by a prerelease such as `rc1`).
+pub fn valid_go_line(v: &str) -> bool {
+    fn number(s: &str) -> bool {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
+    }
+    let split = v.find(|c: char| c.is_ascii_lowercase()).unwrap_or(v.len());
+    let (nums, pre) = v.split_at(split);
+    let pre_ok = pre.is_empty() || {
+        let digits = pre.trim_start_matches(|c: char| c.is_ascii_lowercase());
+        digits.len() < pre.len() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    let parts: Vec<&str> = nums.split('.').collect();
+    pre_ok
+        && (parts.len() == 2 || parts.len() == 3)
+        && parts[0] != "0"
+        && parts.iter().all(|p| number(p))
 }
 
 fn find_up(start: &Path, name: &str) -> Option<PathBuf> {
@@ -559,6 +619,18 @@ mod tests {
             sel(&absolute, "GOTOOLCHAIN=auto\n").provider,
             Provider::Path(wrapper)
         );
+    }
+
+    #[test]
+    fn go_lines_as_modfile_accepts_them() {
+        for ok in ["1.22", "1.22.0", "1.23.4", "1.21rc1", "1.24.0", "2.0"] {
+            assert!(valid_go_line(ok), "{ok}");
+        }
+        for bad in [
+            "1.2x", "1", "1.22.", "01.2", "1.02", "1.2.3.4", "go1.22", "1.22rc", "",
+        ] {
+            assert!(!valid_go_line(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -38,6 +38,138 @@ pub(super) fn goarch_env_foreign(r: &Report) -> Vec<Finding> {
         .collect()
 }
 
+/// `gowork-missing`: GOWORK names a file that is not there.
+pub(super) fn gowork_missing(r: &Report) -> Vec<Finding> {
+    let Some(file) = r
+        .gotoolchain
+        .as_ref()
+        .and_then(|t| t.gowork_missing.as_ref())
+    else {
+        return Vec::new();
+    };
+    let origin = setting(r, "GOWORK").map_or(SettingSource::Env, |(_, o)| o);
+    vec![
+        Draft::new(
+            Code::GoworkMissing,
+            Severity::Error,
+            format!("GOWORK names {}, which does not exist", file.display()),
+            format!(
+                "every go command in module mode fails with: go: reading go.work: open {}: no such file or directory",
+                file.display()
+            ),
+            unset("GOWORK", origin),
+        )
+        .hint("or create the workspace there with `go work init`")
+        .key(file.display().to_string())
+        .done(),
+    ]
+}
+
+/// Every GOOS/GOARCH pair some Go release builds for (`go tool dist list`), with the first
+/// release that has it when that is newer than 1.21.
+const PORTS: &[(&str, &str, (u32, u32))] = &[
+    ("aix", "ppc64", (1, 0)),
+    ("android", "386", (1, 0)),
+    ("android", "amd64", (1, 0)),
+    ("android", "arm", (1, 0)),
+    ("android", "arm64", (1, 0)),
+    ("darwin", "amd64", (1, 0)),
+    ("darwin", "arm64", (1, 0)),
+    ("dragonfly", "amd64", (1, 0)),
+    ("freebsd", "386", (1, 0)),
+    ("freebsd", "amd64", (1, 0)),
+    ("freebsd", "arm", (1, 0)),
+    ("freebsd", "arm64", (1, 0)),
+    ("freebsd", "riscv64", (1, 0)),
+    ("illumos", "amd64", (1, 0)),
+    ("ios", "amd64", (1, 0)),
+    ("ios", "arm64", (1, 0)),
+    ("js", "wasm", (1, 0)),
+    ("linux", "386", (1, 0)),
+    ("linux", "amd64", (1, 0)),
+    ("linux", "arm", (1, 0)),
+    ("linux", "arm64", (1, 0)),
+    ("linux", "loong64", (1, 0)),
+    ("linux", "mips", (1, 0)),
+    ("linux", "mips64", (1, 0)),
+    ("linux", "mips64le", (1, 0)),
+    ("linux", "mipsle", (1, 0)),
+    ("linux", "ppc64", (1, 0)),
+    ("linux", "ppc64le", (1, 0)),
+    ("linux", "riscv64", (1, 0)),
+    ("linux", "s390x", (1, 0)),
+    ("netbsd", "386", (1, 0)),
+    ("netbsd", "amd64", (1, 0)),
+    ("netbsd", "arm", (1, 0)),
+    ("netbsd", "arm64", (1, 0)),
+    ("openbsd", "386", (1, 0)),
+    ("openbsd", "amd64", (1, 0)),
+    ("openbsd", "arm", (1, 0)),
+    ("openbsd", "arm64", (1, 0)),
+    ("openbsd", "ppc64", (1, 22)),
+    ("openbsd", "riscv64", (1, 23)),
+    ("plan9", "386", (1, 0)),
+    ("plan9", "amd64", (1, 0)),
+    ("plan9", "arm", (1, 0)),
+    ("solaris", "amd64", (1, 0)),
+    ("wasip1", "wasm", (1, 21)),
+    ("windows", "386", (1, 0)),
+    ("windows", "amd64", (1, 0)),
+    ("windows", "arm", (1, 0)),
+    ("windows", "arm64", (1, 0)),
+];
+
+/// `goos-goarch-unsupported`: GOOS/GOARCH name no platform the running Go builds for.
+pub(super) fn goos_goarch_unsupported(r: &Report) -> Vec<Finding> {
+    let goos = setting(r, "GOOS");
+    let goarch = setting(r, "GOARCH");
+    if goos.is_none() && goarch.is_none() {
+        return Vec::new();
+    }
+    let host = &r.host.host;
+    let os = goos.map_or_else(|| host.os.to_string(), |(v, _)| v.to_string());
+    let arch = goarch.map_or_else(|| host.arch.to_string(), |(v, _)| v.to_string());
+    let running = r
+        .effective
+        .as_ref()
+        .and_then(|e| e.version.as_ref())
+        .and_then(|v| v.language());
+    let known = PORTS
+        .iter()
+        .any(|&(o, a, since)| o == os && a == arch && running.is_none_or(|l| l >= since));
+    if known {
+        return Vec::new();
+    }
+    let (var, origin) = match (goos, goarch) {
+        (_, Some((_, o))) if !PORTS.iter().any(|&(_, a, _)| a == arch) => ("GOARCH", o),
+        (Some((_, o)), _) => ("GOOS", o),
+        (_, Some((_, o))) => ("GOARCH", o),
+        (None, None) => return Vec::new(),
+    };
+    vec![
+        Draft::new(
+            Code::GoosGoarchUnsupported,
+            Severity::Error,
+            format!(
+                "GOOS/GOARCH {os}/{arch} is not a platform this Go builds for ({var} is set {})",
+                origin_words(origin)
+            ),
+            format!("every build fails with: go: unsupported GOOS/GOARCH pair {os}/{arch}"),
+            unset(var, origin),
+        )
+        .key(format!("{os}/{arch}"))
+        .done(),
+    ]
+}
+
+fn origin_words(origin: SettingSource) -> &'static str {
+    match origin {
+        SettingSource::GoEnvFile => "in the go env file",
+        SettingSource::GorootGoEnv => "in $GOROOT/go.env",
+        _ => "in the environment",
+    }
+}
+
 /// `gotoolchain-invalid`: GOTOOLCHAIN, or a `toolchain` line, names no toolchain.
 pub(super) fn gotoolchain_invalid(r: &Report) -> Vec<Finding> {
     let Some(t) = &r.gotoolchain else {
@@ -84,11 +216,23 @@ pub(super) fn gotoolchain_switch(r: &Report) -> Vec<Finding> {
     else {
         return Vec::new();
     };
+    // A switch that cannot happen is toolchain-unavailable's to report.
+    if super::toolchain::switch_blocked(r).is_some() {
+        return Vec::new();
+    }
     let (where_, severity, why) = match &t.provider {
         Provider::Path(p) => (
             format!("found on PATH at {}", p.display()),
             Severity::Info,
             "`go version` and builds use the switched toolchain, so what gowarden reports for the go on PATH is not what compiles this module",
+        ),
+        Provider::ModuleCache(p) if t.sumdb_cached == Some(false) => (
+            format!(
+                "in the module cache at {}, but the checksum database's answer for it is not cached: go verifies it over the network before running it",
+                p.display()
+            ),
+            Severity::Warning,
+            "go commands here need the network (sum.golang.org) on their first run; offline they fail with \"verifying module: ... dial tcp\"",
         ),
         Provider::ModuleCache(p) => (
             format!("already in the module cache at {}", p.display()),
@@ -100,22 +244,9 @@ pub(super) fn gotoolchain_switch(r: &Report) -> Vec<Finding> {
             Severity::Info,
             "`go version` and builds use the switched toolchain, so what gowarden reports for the go on PATH is not what compiles this module",
         ),
-        Provider::Unavailable => (
-            "not on PATH, and GOTOOLCHAIN forbids downloads".into(),
-            Severity::Error,
-            "go commands here fail with: go: cannot find \"<toolchain>\" in PATH",
-        ),
-        Provider::Local => return Vec::new(),
+        Provider::Unavailable | Provider::Local => return Vec::new(),
     };
-    let action = match &t.provider {
-        Provider::Unavailable => Action::Manual {
-            steps: format!(
-                "install {} (go install golang.org/dl/{}@latest && {} download), or set GOTOOLCHAIN=auto",
-                t.selected, t.selected, t.selected
-            ),
-        },
-        _ => Action::None,
-    };
+    let action = Action::None;
     let mut d = Draft::new(
         Code::GotoolchainSwitch,
         severity,
@@ -125,7 +256,7 @@ pub(super) fn gotoolchain_switch(r: &Report) -> Vec<Finding> {
             t.local.as_deref().unwrap_or("toolchain"),
             t.reason
         ),
-        why.replace("<toolchain>", &t.selected.to_string()),
+        why,
         action,
     )
     .key(t.selected.to_string());
@@ -148,7 +279,7 @@ mod tests {
     use super::super::fixture;
     use super::*;
     use crate::report::EnvOrigin;
-    use crate::toolchain::{Mode, Selected, Toolchain};
+    use crate::toolchain::Selected;
 
     #[test]
     fn foreign_goarch_is_unset_where_it_is_set() {
@@ -170,21 +301,7 @@ mod tests {
         assert!(found[1].fix.starts_with("unset GOOS"), "{}", found[1].fix);
     }
 
-    fn toolchain(provider: Provider) -> Toolchain {
-        Toolchain {
-            value: "auto".into(),
-            source: SettingSource::GorootGoEnv,
-            mode: Mode::Auto,
-            local: Some("go1.23.2".into()),
-            module_file: Some(PathBuf::from("/w/go.mod")),
-            go_line: Some("1.24.0".into()),
-            toolchain_line: None,
-            selected: Selected::Toolchain("go1.24.0".into()),
-            provider,
-            reason: "go.mod requires go 1.24.0".into(),
-            error: None,
-        }
-    }
+    use super::super::fixture::switch as toolchain;
 
     #[test]
     fn switch_is_info_unless_it_cannot_happen() {
@@ -195,20 +312,89 @@ mod tests {
         assert_eq!(f.id, "gotoolchain-switch:go1.24.0");
         assert_eq!(f.subjects[0].role, Role::ModuleFile);
         r.gotoolchain = Some(toolchain(Provider::Unavailable));
+        assert!(
+            gotoolchain_switch(&r).is_empty(),
+            "a switch that cannot happen is toolchain-unavailable's"
+        );
+        let mut unverified = toolchain(Provider::ModuleCache(PathBuf::from("/mc/tc")));
+        unverified.sumdb_cached = Some(false);
+        r.gotoolchain = Some(unverified);
         let f = &gotoolchain_switch(&r)[0];
-        assert_eq!(f.severity, Severity::Error);
-        assert!(
-            f.why.contains("cannot find \"go1.24.0\" in PATH"),
-            "{}",
-            f.why
-        );
-        assert!(
-            matches!(&f.action, Action::Manual { steps } if steps.contains("golang.org/dl/go1.24.0"))
-        );
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(f.message.contains("network"), "{}", f.message);
         let mut local = toolchain(Provider::Local);
         local.selected = Selected::Local;
         r.gotoolchain = Some(local);
         assert!(gotoolchain_switch(&r).is_empty());
+    }
+
+    #[test]
+    fn a_missing_go_work_is_unset_where_it_is_set() {
+        let mut r = fixture::report("linux/amd64");
+        fixture::set(&mut r, "GOWORK", "/gone/go.work", SettingSource::Env);
+        let mut t = toolchain(Provider::Local);
+        t.selected = Selected::Local;
+        r.gotoolchain = Some(t.clone());
+        assert!(gowork_missing(&r).is_empty());
+        t.gowork_missing = Some(PathBuf::from("/gone/go.work"));
+        r.gotoolchain = Some(t);
+        let f = &gowork_missing(&r)[0];
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.id, "gowork-missing:/gone/go.work");
+        assert!(f.why.contains("reading go.work"), "{}", f.why);
+        assert_eq!(
+            f.action,
+            Action::UnsetEnv {
+                var: "GOWORK".into(),
+                origin: EnvOrigin::Environment
+            }
+        );
+    }
+
+    #[test]
+    fn platforms_go_does_not_build_for() {
+        let mut r = fixture::report("linux/amd64");
+        assert!(goos_goarch_unsupported(&r).is_empty(), "nothing set");
+        fixture::set(&mut r, "GOARCH", "arm64", SettingSource::Env);
+        assert!(
+            goos_goarch_unsupported(&r).is_empty(),
+            "a real cross target"
+        );
+        fixture::set(&mut r, "GOARCH", "bogus", SettingSource::Env);
+        let f = &goos_goarch_unsupported(&r)[0];
+        assert_eq!(f.severity, Severity::Error);
+        assert!(
+            f.why.contains("unsupported GOOS/GOARCH pair linux/bogus"),
+            "{}",
+            f.why
+        );
+        assert!(f.fix.starts_with("unset GOARCH"), "{}", f.fix);
+        // A GOOS from the go env file that no release knows.
+        fixture::set(&mut r, "GOARCH", "amd64", SettingSource::Env);
+        fixture::set(&mut r, "GOOS", "bogus", SettingSource::GoEnvFile);
+        let f = &goos_goarch_unsupported(&r)[0];
+        assert_eq!(
+            f.action,
+            Action::UnsetEnv {
+                var: "GOOS".into(),
+                origin: EnvOrigin::GoEnvFile
+            }
+        );
+        // A port newer than the Go that runs.
+        fixture::set(&mut r, "GOOS", "wasip1", SettingSource::Env);
+        fixture::set(&mut r, "GOARCH", "wasm", SettingSource::Env);
+        r.effective = Some(fixture::effective(
+            "go1.20.14",
+            "/go",
+            crate::report::Via::Local,
+        ));
+        assert_eq!(goos_goarch_unsupported(&r).len(), 1, "wasip1 came in 1.21");
+        r.effective = Some(fixture::effective(
+            "go1.22.10",
+            "/go",
+            crate::report::Via::Local,
+        ));
+        assert!(goos_goarch_unsupported(&r).is_empty());
     }
 
     #[test]

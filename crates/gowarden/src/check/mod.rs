@@ -10,6 +10,7 @@ mod goroot;
 mod host;
 mod links;
 mod path;
+mod toolchain;
 
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,11 @@ pub const CHECKS: &[(Code, Check)] = &[
     (Code::GoarchEnvForeign, env::goarch_env_foreign),
     (Code::GotoolchainSwitch, env::gotoolchain_switch),
     (Code::GotoolchainInvalid, env::gotoolchain_invalid),
+    (Code::ToolchainUnavailable, toolchain::toolchain_unavailable),
+    (Code::ModuleNeedsNewerGo, toolchain::module_needs_newer_go),
+    (Code::GoLineInvalid, toolchain::go_line_invalid),
+    (Code::GoworkMissing, env::gowork_missing),
+    (Code::GoosGoarchUnsupported, env::goos_goarch_unsupported),
     (Code::WritablePathDir, path::writable_path_dir),
     (Code::RelativePathEntry, path::relative_path_entry),
     (Code::SelfTranslated, host::self_translated),
@@ -361,6 +367,7 @@ pub(crate) mod fixture {
             installations: Vec::new(),
             install_roots: Vec::new(),
             gotoolchain: None,
+            effective: None,
             go_env_file: None,
             module_cache: None,
             findings: Vec::new(),
@@ -449,6 +456,39 @@ pub(crate) mod fixture {
     pub fn activate(r: &mut Report, g: GoOnPath) {
         r.active = Some(g.clone());
         r.go_on_path = vec![g];
+    }
+
+    /// GOTOOLCHAIN=auto from `$GOROOT/go.env` with the bundled go1.23.2 and `/w/go.mod` saying
+    /// `go 1.24.0`: a switch to go1.24.0 from `provider`.
+    pub fn switch(provider: crate::toolchain::Provider) -> crate::toolchain::Toolchain {
+        crate::toolchain::Toolchain {
+            value: "auto".into(),
+            source: SettingSource::GorootGoEnv,
+            mode: crate::toolchain::Mode::Auto,
+            local: Some("go1.23.2".into()),
+            module_file: Some(PathBuf::from("/w/go.mod")),
+            go_line: Some("1.24.0".into()),
+            toolchain_line: None,
+            selected: crate::toolchain::Selected::Toolchain("go1.24.0".into()),
+            provider,
+            reason: "go.mod requires go 1.24.0".into(),
+            error: None,
+            gowork_missing: None,
+            sumdb_cached: None,
+        }
+    }
+
+    /// What runs: version `v` with GOROOT `root`, reached `via`.
+    pub fn effective(v: &str, root: &str, via: crate::report::Via) -> crate::report::Effective {
+        crate::report::Effective {
+            go: Some(PathBuf::from(root).join("bin/go")),
+            version: Some(v.parse().expect("version")),
+            goroot: Some(PathBuf::from(root)),
+            via,
+            wrapper: None,
+            present: true,
+            why: String::new(),
+        }
     }
 }
 

@@ -305,7 +305,7 @@ impl Machine {
     }
 }
 
-fn copy_tree(src: &Path, dest: &Path) {
+pub fn copy_tree(src: &Path, dest: &Path) {
     std::fs::create_dir_all(dest).unwrap();
     for entry in std::fs::read_dir(src).unwrap() {
         let entry = entry.unwrap();

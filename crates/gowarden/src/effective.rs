@@ -1,0 +1,188 @@
+//! The toolchain that really runs in the working directory — what `go env GOVERSION` and
+//! `go env GOROOT` print — from the `go` on PATH, through an `exec` wrapper script and a
+//! GOTOOLCHAIN switch (a `go1.X.Y` on PATH, a golang.org/dl wrapper and its SDK, the module
+//! cache), without running anything (FACTS.md §2.3–2.4, §7).
+
+use std::path::{Path, PathBuf};
+
+use crate::binary::{self, Format};
+use crate::context::Context;
+use crate::goroot::{self, EnvFile};
+use crate::report::{Effective, GoOnPath, Via};
+use crate::toolchain::{self, Provider, Selected, Toolchain};
+
+/// golang.org/dl wrappers' main packages: `golang.org/dl/go1.24.3`.
+const DL_PREFIX: &str = "golang.org/dl/";
+
+/// The file `goX.Y.Z download` writes last (`golang.org/dl/internal/version`).
+pub const DL_SENTINEL: &str = ".unpacked-success";
+
+/// The absolute program an `exec` wrapper script hands over to: the first `exec /path/to/go`
+/// line (quotes removed; a path built from variables is not followed).
+pub fn exec_target(script: &[u8]) -> Option<PathBuf> {
+    let text = String::from_utf8_lossy(&script[..script.len().min(64 * 1024)]);
+    text.lines().skip(1).find_map(|line| {
+        let rest = line.trim().strip_prefix("exec")?;
+        if !rest.starts_with([' ', '\t']) {
+            return None;
+        }
+        let word = rest.split_whitespace().next()?;
+        let word = word.trim_matches(|c| c == '"' || c == '\'');
+        (word.starts_with('/') && !word.contains('$')).then(|| PathBuf::from(word))
+    })
+}
+
+/// What runs, given the `go` that the shell runs (`runner`: the active `go`, or the binary its
+/// wrapper script execs) and the toolchain selection made for it.
+pub fn decide(
+    ctx: &Context,
+    user_env: &EnvFile,
+    runner: &GoOnPath,
+    script: Option<&Path>,
+    selection: Option<&Toolchain>,
+    inspector: &mut binary::Inspector,
+) -> Effective {
+    let local = || Effective {
+        go: runner
+            .real_path
+            .clone()
+            .or_else(|| Some(runner.path.clone())),
+        version: runner.version.clone(),
+        goroot: runner.goroot.clone(),
+        via: if script.is_some() {
+            Via::ExecScript
+        } else {
+            Via::Local
+        },
+        wrapper: script.map(Path::to_path_buf),
+        present: true,
+        why: match script {
+            Some(s) => format!(
+                "{} execs {}, which runs its own toolchain",
+                s.display(),
+                runner.path.display()
+            ),
+            None => format!("{} runs its own toolchain", runner.path.display()),
+        },
+    };
+    let Some(t) = selection.filter(|t| t.error.is_none() && t.switches()) else {
+        return local();
+    };
+    let Selected::Toolchain(name) = &t.selected else {
+        return local();
+    };
+    let named_version = toolchain::version_of_toolchain(name).and_then(|_| name.parse().ok());
+    match &t.provider {
+        Provider::Local => local(),
+        Provider::Path(exe) => {
+            let inspection = inspector.inspect(exe);
+            let dl = inspection
+                .go()
+                .and_then(|g| g.main.as_deref())
+                .is_some_and(|m| m.starts_with(DL_PREFIX));
+            if dl {
+                // The wrapper runs ~/sdk/<name>/bin/go with GOROOT set to that directory.
+                let sdk = ctx.in_home(&format!("sdk/{name}"));
+                let present = sdk
+                    .as_deref()
+                    .is_some_and(|s| s.join(DL_SENTINEL).is_file());
+                return Effective {
+                    go: sdk.as_ref().map(|s| s.join("bin/go")),
+                    version: named_version,
+                    goroot: sdk.clone(),
+                    via: Via::GolangDl,
+                    wrapper: Some(exe.clone()),
+                    present,
+                    why: format!(
+                        "{}, and {} is a golang.org/dl wrapper that runs the SDK in {}",
+                        t.reason,
+                        exe.display(),
+                        sdk.as_deref()
+                            .map_or("~/sdk".into(), |s| s.display().to_string())
+                    ),
+                };
+            }
+            // go execs it with GOROOT removed from the environment: it finds its own root
+            // (or the go env file's GOROOT).
+            let real = crate::symlink::resolve(exe).real;
+            let goroot = user_env
+                .get("GOROOT")
+                .map(|g| crate::symlink::clean(Path::new(g)))
+                .or_else(|| {
+                    if inspection.format == Format::Script {
+                        None
+                    } else {
+                        goroot::from_executable(ctx, exe, real.as_deref()).map(|d| d.path)
+                    }
+                });
+            Effective {
+                go: Some(real.unwrap_or_else(|| exe.clone())),
+                version: inspection.go().map(|g| g.version.clone()).or(named_version),
+                goroot,
+                via: Via::PathToolchain,
+                wrapper: None,
+                present: true,
+                why: format!("{}, found on PATH at {}", t.reason, exe.display()),
+            }
+        }
+        Provider::ModuleCache(dir) => Effective {
+            go: Some(dir.join("bin/go")),
+            version: named_version,
+            goroot: Some(dir.clone()),
+            via: Via::ModuleCache,
+            wrapper: None,
+            present: true,
+            why: format!("{}, downloaded earlier to {}", t.reason, dir.display()),
+        },
+        Provider::Download | Provider::Unavailable => Effective {
+            go: None,
+            version: named_version,
+            goroot: None,
+            via: Via::Download,
+            wrapper: None,
+            present: false,
+            why: format!("{}, which is not on this machine", t.reason),
+        },
+    }
+}
+
+/// An `exec` wrapper script whose program is missing or is not a Go toolchain.
+pub fn missing_exec_target(script: &Path, target: &Path) -> Effective {
+    Effective {
+        go: Some(target.to_path_buf()),
+        version: None,
+        goroot: None,
+        via: Via::ExecScript,
+        wrapper: Some(script.to_path_buf()),
+        present: false,
+        why: format!(
+            "{} execs {}, which is missing or not a Go toolchain",
+            script.display(),
+            target.display()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_wrappers_name_their_program() {
+        assert_eq!(
+            exec_target(b"#!/bin/sh\nexec /usr/lib/go-1.23/bin/go \"$@\"\n"),
+            Some(PathBuf::from("/usr/lib/go-1.23/bin/go"))
+        );
+        assert_eq!(
+            exec_target(b"#!/bin/sh\n# exec /not/this\n  exec \"/opt/go/bin/go\" \"$@\"\n"),
+            Some(PathBuf::from("/opt/go/bin/go"))
+        );
+        assert_eq!(
+            exec_target(b"#!/bin/sh\nexec \"$GOROOT/bin/go\" \"$@\"\n"),
+            None
+        );
+        assert_eq!(exec_target(b"#!/bin/sh\nexec go \"$@\"\n"), None);
+        assert_eq!(exec_target(b"#!/bin/sh\nexecute /x\n"), None);
+        assert_eq!(exec_target(b"#!/bin/sh\n"), None);
+    }
+}
