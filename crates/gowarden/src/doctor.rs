@@ -10,14 +10,16 @@ use std::time::Duration;
 use crate::binary::{self, Format};
 use crate::check;
 use crate::context::Context;
+use crate::effective::HandOff;
 use crate::goroot::{self, EnvFile, Goroot};
 use crate::host::{self, host_slice, runs_on};
 use crate::install::{self, Installation, Layouts, Source};
+use crate::managers;
 use crate::path::{self, Entry, EntryKind};
 use crate::procs;
 use crate::report::{
-    Environment, GoOnPath, Link, LinkKind, LinkState, LoginShellOutcome, Report, SCHEMA, Setting,
-    ShellFailure, Status,
+    Effective, Environment, GoOnPath, Link, LinkKind, LinkState, LoginShellOutcome, Report, SCHEMA,
+    Setting, ShellFailure, Status,
 };
 use crate::shell;
 use crate::symlink::{self, Chain, End};
@@ -151,26 +153,16 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
     let mut installations = install::discover(ctx, &layouts, &vanished, &mut inspector);
     add_path_installations(ctx, &go_on_path, &mut installations, &mut inspector);
 
-    // The `go` binary the shell ends up running: the active one, or the one its `exec`
-    // wrapper script names.
-    let exec_target = active
-        .as_ref()
-        .filter(|a| a.format == Format::Script)
-        .and_then(|a| crate::effective::exec_target(&std::fs::read(&a.path).ok()?));
-    let script_target = exec_target.clone().and_then(|target| {
-        let a = active.as_ref()?;
-        let why = format!("execed by the wrapper script {}", a.path.display());
-        let g = go_at(
-            ctx,
-            &user_env,
-            &layouts,
-            target,
-            a.path_index,
-            why,
-            &mut inspector,
-        );
-        (g.format != Format::Script && g.error.is_none()).then_some(g)
-    });
+    // The `go` binary the shell ends up running: the active one, the one its `exec` wrapper
+    // script names, or the one a version manager's shim chooses.
+    let (hand_off, script_target, unresolved) = hand_off(
+        ctx,
+        &user_env,
+        &layouts,
+        active.as_ref(),
+        &go_on_path,
+        &mut inspector,
+    );
     let runner = script_target.as_ref().or(active.as_ref());
     let goroot_env = runner
         .and_then(|a| a.goroot_info.as_ref())
@@ -188,21 +180,16 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
         )
     });
 
-    let effective = match (runner.filter(|a| a.format != Format::Script), &exec_target) {
-        (Some(r), _) => Some(crate::effective::decide(
+    let effective = match (runner.filter(|a| a.format != Format::Script), unresolved) {
+        (_, Some(e)) => Some(e),
+        (Some(r), None) => Some(crate::effective::decide(
             ctx,
             &user_env,
             r,
-            script_target
-                .as_ref()
-                .and(active.as_ref())
-                .map(|a| a.path.as_path()),
+            hand_off.as_ref(),
             gotoolchain.as_ref(),
             &mut inspector,
         )),
-        (None, Some(target)) => active
-            .as_ref()
-            .map(|a| crate::effective::missing_exec_target(&a.path, target)),
         (None, None) => None,
     };
 
@@ -217,6 +204,7 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
         launchctl,
         settings: settings(ctx, &user_env, &goroot_env),
         active,
+        handed_to: script_target,
         go_on_path,
         path: entries,
         links,
@@ -284,6 +272,134 @@ pub fn capture_login_shell(ctx: &Context, ls: &LoginShell) -> CapturedEnv {
             vars: None,
         },
     }
+}
+
+/// How the active `go` hands over to the `go` that does the work: through an `exec` wrapper
+/// script or a version manager's shim. Returns the hand-off, the `go` it reaches (when it
+/// reaches one), or what runs instead when it reaches none.
+fn hand_off(
+    ctx: &Context,
+    user_env: &EnvFile,
+    layouts: &Layouts,
+    active: Option<&GoOnPath>,
+    go_on_path: &[GoOnPath],
+    inspector: &mut binary::Inspector,
+) -> (Option<HandOff>, Option<GoOnPath>, Option<Effective>) {
+    let Some(a) = active.filter(|a| a.home_goroot.is_none()) else {
+        return (None, None, None);
+    };
+    let manager = layouts.shim_source(&a.path);
+    if let Some(root) = layouts.manager_root(manager)
+        && let Some(resolved) = managers::resolve(ctx, manager, root)
+    {
+        let choice = match resolved {
+            Ok(c) => c,
+            Err(u) => {
+                let e = crate::effective::unresolved_manager(ctx, &a.path, manager, &u);
+                return (None, None, Some(e));
+            }
+        };
+        let target = match &choice.root {
+            // `system`: the next go on PATH that is not one of the manager's shims.
+            None => go_on_path
+                .iter()
+                .skip(1)
+                .find(|g| layouts.shim_source(&g.path) != manager)
+                .cloned(),
+            Some(dir) => {
+                let why = format!(
+                    "chosen by {} through {}",
+                    manager.words(),
+                    choice.decided_by
+                );
+                // The manager exports GOROOT as the install it runs.
+                let run_ctx = choice.sets_goroot.then(|| {
+                    let mut vars: Vec<(OsString, OsString)> =
+                        ctx.vars().map(|(k, v)| (k.clone(), v.clone())).collect();
+                    vars.retain(|(k, _)| k != "GOROOT");
+                    vars.push(("GOROOT".into(), dir.clone().into_os_string()));
+                    ctx.with_vars(vars)
+                });
+                let g = go_at(
+                    run_ctx.as_ref().unwrap_or(ctx),
+                    user_env,
+                    layouts,
+                    dir.join("bin/go"),
+                    a.path_index,
+                    why,
+                    inspector,
+                );
+                (g.error.is_none() && g.format != Format::Script).then_some(g)
+            }
+        };
+        let hand_off = HandOff::Manager {
+            shim: a.path.clone(),
+            manager,
+            choice,
+        };
+        return match target {
+            Some(t) => (Some(hand_off), Some(t), None),
+            None => {
+                let HandOff::Manager { choice, .. } = &hand_off else {
+                    unreachable!("built above as a manager hand-off")
+                };
+                let u = managers::Unresolved {
+                    requested: Some(choice.requested.clone()),
+                    message: match &choice.root {
+                        None => format!(
+                            "{}: version 'system' (set by {}) runs the next go on PATH after the shims, and there is none",
+                            manager.words(),
+                            choice.decided_by
+                        ),
+                        Some(dir) => format!(
+                            "{}: {} (set by {}) holds no working bin/go",
+                            manager.words(),
+                            dir.display(),
+                            choice.decided_by
+                        ),
+                    },
+                    decided_by: choice.decided_by.clone(),
+                };
+                let mut e = crate::effective::unresolved_manager(ctx, &a.path, manager, &u);
+                e.installs_on_demand = false;
+                (None, None, Some(e))
+            }
+        };
+    }
+    if a.format != Format::Script {
+        return (None, None, None);
+    }
+    let Some(target) = std::fs::read(&a.path)
+        .ok()
+        .and_then(|b| crate::effective::exec_target(&b))
+    else {
+        return (None, None, None);
+    };
+    let why = format!("execed by the wrapper script {}", a.path.display());
+    let g = go_at(
+        ctx,
+        user_env,
+        layouts,
+        target.clone(),
+        a.path_index,
+        why,
+        inspector,
+    );
+    if g.format == Format::Script {
+        // Another script (a manager's own launcher): not followed further.
+        return (None, None, None);
+    }
+    if g.error.is_some() {
+        return (
+            None,
+            None,
+            Some(crate::effective::missing_exec_target(&a.path, &target)),
+        );
+    }
+    let hand_off = HandOff::Exec {
+        script: a.path.clone(),
+    };
+    (Some(hand_off), Some(g), None)
 }
 
 /// Every symlink that decides a `go` or GOROOT: the links in each `go`'s chain, PATH entries

@@ -38,7 +38,7 @@ pub fn decide(
     ctx: &Context,
     user_env: &EnvFile,
     runner: &GoOnPath,
-    script: Option<&Path>,
+    hand_off: Option<&HandOff>,
     selection: Option<&Toolchain>,
     inspector: &mut binary::Inspector,
 ) -> Effective {
@@ -49,17 +49,34 @@ pub fn decide(
             .or_else(|| Some(runner.path.clone())),
         version: runner.version.clone(),
         goroot: runner.goroot.clone(),
-        via: if script.is_some() {
-            Via::ExecScript
-        } else {
-            Via::Local
+        via: match hand_off {
+            Some(HandOff::Exec { .. }) => Via::ExecScript,
+            Some(HandOff::Manager { .. }) => Via::VersionManager,
+            None => Via::Local,
         },
-        wrapper: script.map(Path::to_path_buf),
+        wrapper: hand_off.map(|h| h.shim().to_path_buf()),
         present: true,
-        why: match script {
-            Some(s) => format!(
+        decided_by: match hand_off {
+            Some(HandOff::Manager { choice, .. }) => Some(choice.decided_by.clone()),
+            _ => None,
+        },
+        installs_on_demand: false,
+        why: match hand_off {
+            Some(HandOff::Exec { script }) => format!(
                 "{} execs {}, which runs its own toolchain",
-                s.display(),
+                script.display(),
+                runner.path.display()
+            ),
+            Some(HandOff::Manager {
+                shim,
+                manager,
+                choice,
+            }) => format!(
+                "{} is a {} shim; {} chose {}: {}",
+                shim.display(),
+                manager.words(),
+                choice.decided_by,
+                choice.requested,
                 runner.path.display()
             ),
             None => format!("{} runs its own toolchain", runner.path.display()),
@@ -93,6 +110,8 @@ pub fn decide(
                     via: Via::GolangDl,
                     wrapper: Some(exe.clone()),
                     present,
+                    decided_by: None,
+                    installs_on_demand: false,
                     why: format!(
                         "{}, and {} is a golang.org/dl wrapper that runs the SDK in {}",
                         t.reason,
@@ -122,6 +141,8 @@ pub fn decide(
                 via: Via::PathToolchain,
                 wrapper: None,
                 present: true,
+                decided_by: None,
+                installs_on_demand: false,
                 why: format!("{}, found on PATH at {}", t.reason, exe.display()),
             }
         }
@@ -132,6 +153,8 @@ pub fn decide(
             via: Via::ModuleCache,
             wrapper: None,
             present: true,
+            decided_by: None,
+            installs_on_demand: false,
             why: format!("{}, downloaded earlier to {}", t.reason, dir.display()),
         },
         Provider::Download | Provider::Unavailable => Effective {
@@ -141,8 +164,66 @@ pub fn decide(
             via: Via::Download,
             wrapper: None,
             present: false,
+            decided_by: None,
+            installs_on_demand: false,
             why: format!("{}, which is not on this machine", t.reason),
         },
+    }
+}
+
+/// How the `go` on PATH hands over to the `go` that runs its toolchain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandOff {
+    /// A wrapper script that `exec`s a named program.
+    Exec {
+        /// The script.
+        script: PathBuf,
+    },
+    /// A version manager's shim.
+    Manager {
+        /// The shim.
+        shim: PathBuf,
+        /// Which manager.
+        manager: crate::install::Source,
+        /// What it chose.
+        choice: crate::managers::Choice,
+    },
+}
+
+impl HandOff {
+    /// The script or shim on PATH.
+    pub fn shim(&self) -> &Path {
+        match self {
+            HandOff::Exec { script } => script,
+            HandOff::Manager { shim, .. } => shim,
+        }
+    }
+}
+
+/// A version manager's shim that runs nothing here: no version set, or one not installed.
+pub fn unresolved_manager(
+    ctx: &Context,
+    shim: &Path,
+    manager: crate::install::Source,
+    u: &crate::managers::Unresolved,
+) -> Effective {
+    Effective {
+        go: None,
+        version: u.requested.as_deref().and_then(|v| v.parse().ok()),
+        goroot: None,
+        via: Via::VersionManager,
+        wrapper: Some(shim.to_path_buf()),
+        present: false,
+        decided_by: Some(u.decided_by.clone()),
+        // mise installs a missing version the first time a shim runs (auto_install).
+        installs_on_demand: manager == crate::install::Source::Mise
+            && u.requested.is_some()
+            && !matches!(
+                ctx.var_str("MISE_AUTO_INSTALL").as_deref(),
+                Some("0" | "false")
+            )
+            && ctx.var_str("MISE_OFFLINE").is_none(),
+        why: u.message.clone(),
     }
 }
 
@@ -155,6 +236,8 @@ pub fn missing_exec_target(script: &Path, target: &Path) -> Effective {
         via: Via::ExecScript,
         wrapper: Some(script.to_path_buf()),
         present: false,
+        decided_by: None,
+        installs_on_demand: false,
         why: format!(
             "{} execs {}, which is missing or not a Go toolchain",
             script.display(),

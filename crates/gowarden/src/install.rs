@@ -301,6 +301,14 @@ impl Layouts {
             .map_or(Source::Unknown, |(s, _)| *s)
     }
 
+    /// The data root of a version manager (`~/.goenv`, `~/.asdf`, mise's data directory).
+    pub fn manager_root(&self, manager: Source) -> Option<&Path> {
+        self.managers
+            .iter()
+            .find(|(s, _)| *s == manager)
+            .map(|(_, r)| r.as_path())
+    }
+
     /// Every directory installations are looked for in.
     pub fn roots(&self) -> Vec<InstallRoot> {
         let mut roots = vec![InstallRoot {

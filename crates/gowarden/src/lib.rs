@@ -23,6 +23,7 @@ pub mod goroot;
 pub mod host;
 pub mod install;
 pub mod journal;
+pub mod managers;
 pub mod path;
 pub mod platform;
 pub mod process;

@@ -52,6 +52,9 @@ pub struct Report {
     pub settings: BTreeMap<String, Setting>,
     /// The `go` that runs when the user types `go`.
     pub active: Option<GoOnPath>,
+    /// The `go` binary the active one hands over to: an `exec` wrapper script's program, or the
+    /// install a version manager's shim chooses. GOROOT checks judge this one.
+    pub handed_to: Option<GoOnPath>,
     /// Every `go` on PATH, in PATH order (the active one first).
     pub go_on_path: Vec<GoOnPath>,
     /// Every PATH entry.
@@ -247,6 +250,10 @@ pub struct Effective {
     pub wrapper: Option<PathBuf>,
     /// It is on this machine, ready to run (a wrapper's SDK downloaded, a switch target present).
     pub present: bool,
+    /// For a version manager's shim: what chose the version (a variable, a file).
+    pub decided_by: Option<crate::managers::Decider>,
+    /// The manager will try to download what is missing when go runs (mise's auto-install).
+    pub installs_on_demand: bool,
     /// Why this toolchain, in a sentence.
     pub why: String,
 }
@@ -259,6 +266,8 @@ pub enum Via {
     Local,
     /// A wrapper script on PATH execs a `go` binary, which runs its own toolchain.
     ExecScript,
+    /// A version manager's shim (goenv, asdf, mise) runs the version its settings choose.
+    VersionManager,
     /// GOTOOLCHAIN switches to a `go1.X.Y` found on PATH.
     PathToolchain,
     /// GOTOOLCHAIN switches to a golang.org/dl wrapper, which runs `~/sdk/go1.X.Y`.
@@ -508,8 +517,11 @@ pub enum Role {
     Process,
     /// The `go env -w` file.
     GoEnvFile,
-    /// A wrapper in front of the toolchain: an `exec` script, a golang.org/dl wrapper.
+    /// A wrapper in front of the toolchain: an `exec` script, a golang.org/dl wrapper, a
+    /// version manager's shim.
     Wrapper,
+    /// A version manager's version or config file (`.go-version`, `.tool-versions`, `mise.toml`).
+    VersionFile,
     /// The `go.mod` or `go.work` consulted.
     ModuleFile,
     /// The selected developer directory (macOS).

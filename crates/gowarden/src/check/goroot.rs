@@ -2,14 +2,24 @@
 
 use crate::binary::Format;
 use crate::goroot::{Goroot, GorootSource};
-use crate::report::{Action, Code, EnvOrigin, Finding, GoOnPath, Report, Role, Severity};
+use crate::report::{Action, Code, EnvOrigin, Finding, GoOnPath, Report, Role, Severity, Via};
 use crate::shell::Assignment;
 
 use super::{Draft, best_installation, reinstall};
 
-/// The active `go`, when it is a real binary (a shim's GOROOT is chosen at run time).
+/// The `go` binary whose GOROOT is judged: the one a wrapper script or a version manager's
+/// shim hands over to, else the active `go` when it is a real Go binary.
 fn active_binary(r: &Report) -> Option<&GoOnPath> {
-    r.active.as_ref().filter(|g| g.format != Format::Script)
+    if r.handed_to.is_some() {
+        return r.handed_to.as_ref();
+    }
+    let shim = r
+        .effective
+        .as_ref()
+        .is_some_and(|e| matches!(e.via, Via::VersionManager | Via::ExecScript));
+    r.active
+        .as_ref()
+        .filter(|g| g.format != Format::Script && !shim)
 }
 
 /// The active GOROOT, when one is derived: the `go`, the root, what is in it, its rule.

@@ -361,6 +361,7 @@ pub(crate) mod fixture {
             launchctl: None,
             settings: BTreeMap::new(),
             active: None,
+            handed_to: None,
             go_on_path: Vec::new(),
             path: Vec::new(),
             links: Vec::new(),
@@ -487,6 +488,8 @@ pub(crate) mod fixture {
             via,
             wrapper: None,
             present: true,
+            decided_by: None,
+            installs_on_demand: false,
             why: String::new(),
         }
     }

@@ -1,6 +1,7 @@
 //! Checks on the toolchain that really runs ([`crate::report::Effective`]): is it there, can
 //! GOTOOLCHAIN get it, and is it new enough for the module.
 
+use crate::managers::Decider;
 use crate::report::{Action, Code, Finding, Report, Role, Severity, Via};
 use crate::toolchain::{Provider, Selected, valid_go_line};
 use crate::version::GoVersion;
@@ -60,6 +61,51 @@ pub(super) fn toolchain_unavailable(r: &Report) -> Vec<Finding> {
             )
             .subject(Role::Wrapper, script)
             .subject(Role::GoBinary, target);
+            vec![d.done()]
+        }
+        Some((e, Via::VersionManager)) => {
+            let shim = e.wrapper.clone().unwrap_or_default();
+            let (severity, why) = if e.installs_on_demand {
+                (
+                    Severity::Warning,
+                    "mise installs a missing version the first time its shim runs: that needs the network, and until it succeeds go commands fail".to_string(),
+                )
+            } else {
+                (
+                    Severity::Error,
+                    format!("every go command here fails with: {}", e.why),
+                )
+            };
+            let fix = match &e.decided_by {
+                Some(Decider::File { path }) => format!(
+                    "install that version with the manager, or change it in {}",
+                    path.display()
+                ),
+                Some(Decider::Env { var }) => {
+                    format!("install that version with the manager, or unset {var}")
+                }
+                _ => "choose an installed version with the manager (goenv global, asdf set, mise use)".into(),
+            };
+            let mut d = Draft::new(
+                Code::ToolchainUnavailable,
+                severity,
+                format!(
+                    "the `go` on PATH is a version manager's shim, {}, that runs no installed Go here: {}{}",
+                    shim.display(),
+                    e.why,
+                    if e.installs_on_demand {
+                        "; mise downloads it on first use, which needs the network"
+                    } else {
+                        ""
+                    }
+                ),
+                why,
+                Action::Manual { steps: fix },
+            )
+            .subject(Role::Wrapper, shim);
+            if let Some(Decider::File { path }) = &e.decided_by {
+                d = d.subject(Role::VersionFile, path.clone());
+            }
             vec![d.done()]
         }
         _ => switch_blocked(r)

@@ -919,6 +919,135 @@ fn wrapper_scripts() {
     );
 }
 
+// --- Version managers: mise for real (its shims are symlinks to the mise binary) ------------
+
+/// mise from the fixtures, with `go` shimmed the way `mise reshim` does it, first on PATH.
+fn mise(w: &mut World) -> PathBuf {
+    let data = w.home(".local/share/mise");
+    let shims = data.join("shims");
+    std::fs::create_dir_all(&shims).unwrap();
+    let mise = fixture("mise-2026.9.15-linux-amd64/mise");
+    std::os::unix::fs::symlink(&mise, shims.join("go")).unwrap();
+    w.path(&shims);
+    w.path("/usr/bin").path("/bin");
+    // Nothing of mise's own upkeep in the way of the answer.
+    w.env("MISE_YES", "1").env("MISE_NO_CONFIG_WARNING", "1");
+    data
+}
+
+/// A Go installed by mise at `installs/go/<v>`: a directory (mise's runtime symlinks for
+/// fuzzy names are created by mise itself) holding the release's tree.
+fn mise_install(w: &World, v: &str) {
+    let dir = w.home(&format!(".local/share/mise/installs/go/{v}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(toolchain(v)).unwrap() {
+        let entry = entry.unwrap();
+        std::os::unix::fs::symlink(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn version_managers() {
+    check_group(
+        "managers",
+        &[
+            ("mise, .tool-versions names an installed go", |w| {
+                mise(w);
+                mise_install(w, V23);
+                w.write("work/.tool-versions", "go 1.23.2\n");
+            }),
+            (
+                "mise, a fuzzy version picks the newest installed match",
+                |w| {
+                    mise(w);
+                    mise_install(w, V22);
+                    mise_install(w, V23);
+                    w.write("work/.tool-versions", "go 1.22\n");
+                },
+            ),
+            ("mise, MISE_GO_VERSION wins over the file", |w| {
+                mise(w);
+                mise_install(w, V22);
+                mise_install(w, V24);
+                w.write("work/.tool-versions", "go 1.22.10\n");
+                w.env("MISE_GO_VERSION", V24);
+            }),
+            ("mise, the global config", |w| {
+                mise(w);
+                mise_install(w, V24);
+                w.write(
+                    "home/.config/mise/config.toml",
+                    "[tools]\ngo = \"latest\"\n",
+                );
+            }),
+            (
+                "mise, a trusted mise.toml nearer than the global config",
+                |w| {
+                    mise(w);
+                    mise_install(w, V22);
+                    mise_install(w, V24);
+                    w.write(
+                        "home/.config/mise/config.toml",
+                        "[tools]\ngo = \"1.24.11\"\n",
+                    );
+                    w.write("work/mise.toml", "[tools]\ngo = \"1.22.10\"\n");
+                    let status = w
+                        .command(fixture("mise-2026.9.15-linux-amd64/mise"))
+                        .args(["trust", "--quiet"])
+                        .arg(w.at("work/mise.toml"))
+                        .status()
+                        .unwrap();
+                    assert!(status.success(), "mise trust");
+                },
+            ),
+            ("mise, no go version set anywhere", |w| {
+                mise(w);
+                mise_install(w, V23);
+                w.expect = Some("toolchain-unavailable");
+            }),
+            ("mise, a version that is not installed", |w| {
+                mise(w);
+                mise_install(w, V23);
+                w.write("work/.tool-versions", "go 1.24.11\n");
+                w.network = Some("mise installs a missing version on first use");
+            }),
+            (
+                "mise, a version that is not installed, auto-install off",
+                |w| {
+                    mise(w);
+                    mise_install(w, V23);
+                    w.write("work/.tool-versions", "go 1.24.11\n");
+                    w.env("MISE_AUTO_INSTALL", "0");
+                    w.expect = Some("toolchain-unavailable");
+                },
+            ),
+            ("mise, its go is older than the module needs", |w| {
+                mise(w);
+                mise_install(w, V22);
+                w.write("work/.tool-versions", "go 1.22.10\n");
+                w.go_mod("module m\n\ngo 1.23.2\n");
+                w.expect = Some("toolchain-unavailable");
+            }),
+            (
+                "mise, its go is older than the module needs, GOTOOLCHAIN=local",
+                |w| {
+                    mise(w);
+                    mise_install(w, V22);
+                    w.write("work/.tool-versions", "go 1.22.10\n");
+                    w.go_mod("module m\n\ngo 1.23.2\n");
+                    w.env("GOTOOLCHAIN", "local");
+                    w.expect = Some("module-needs-newer-go");
+                },
+            ),
+            ("mise, system hands over to the next go on PATH", |w| {
+                w.write("work/.tool-versions", "go system\n");
+                mise(w);
+                go(w, V24);
+            }),
+        ],
+    );
+}
+
 fn make_executable(p: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();

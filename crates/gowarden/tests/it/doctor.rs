@@ -630,20 +630,106 @@ fn every_kind_of_installation_is_found() {
     assert_eq!(intel["healthy"], true);
 }
 
+/// goenv's shim, as `goenv rehash` writes it.
+const GOENV_SHIM: &str = "#!/usr/bin/env bash\nset -e\n[ -n \"$GOENV_DEBUG\" ] && set -x\n\nprogram=\"${0##*/}\"\n\nexport GOENV_ROOT=\"$HOME/.goenv\"\nexec \"$GOENV_ROOT/libexec/goenv\" exec \"$program\" \"$@\"\n";
+
 #[test]
-fn goenv_shim_is_a_script() {
-    let m = Machine::new("darwin/arm64");
-    m.write(
-        &m.home(".goenv/shims/go"),
-        "#!/usr/bin/env bash\nexec goenv exec go \"$@\"\n",
-    );
+fn goenv_shim_runs_the_version_its_files_choose() {
+    let m = Machine::new("linux/amd64");
+    m.write(&m.home(".goenv/shims/go"), GOENV_SHIM);
     set_exec(&m.home(".goenv/shims/go"));
     m.path(m.home(".goenv/shims"));
+    // Nothing chosen and no other go: goenv's "system" has nothing to run.
     let (r, status) = m.doctor();
-    assert_eq!(status, 0, "{:#}", r["findings"]);
+    assert_eq!(status, 1, "{:#}", r["findings"]);
     assert_eq!(r["active"]["format"], "script");
     assert_eq!(r["active"]["source"], "goenv");
-    assert_eq!(r["active"]["interpreter"], "/usr/bin/env");
+    says(
+        &finding(&r, "toolchain-unavailable")["message"],
+        "version 'system'",
+    );
+
+    m.install("go1.23.2-linux-amd64", &m.home(".goenv/versions/1.23.2"));
+    m.install("go1.22.10-linux-amd64", &m.home(".goenv/versions/1.22.10"));
+    m.write(&m.home(".goenv/version"), "1.22.10\n");
+    m.write(&m.work().join(".go-version"), "1.23.2\n");
+    let (r, status) = m.doctor();
+    assert_eq!(status, 0, "{:#}", r["findings"]);
+    let e = &r["effective"];
+    assert_eq!(e["via"], "version-manager");
+    assert_eq!(e["version"], "go1.23.2");
+    // goenv exec exports GOROOT as the install.
+    assert_eq!(
+        e["goroot"],
+        m.home(".goenv/versions/1.23.2").to_str().unwrap()
+    );
+    assert_eq!(
+        e["decided_by"]["path"],
+        m.work().join(".go-version").to_str().unwrap()
+    );
+    assert_eq!(
+        r["handed_to"]["path"],
+        m.home(".goenv/versions/1.23.2/bin/go").to_str().unwrap()
+    );
+
+    m.env("GOENV_VERSION", "1.21.0");
+    let (r, status) = m.doctor();
+    assert_eq!(status, 1);
+    let f = finding(&r, "toolchain-unavailable");
+    says(
+        &f["message"],
+        "goenv: version '1.21.0' is not installed (set by GOENV_VERSION in the environment)",
+    );
+    says(&f["fix"], "unset GOENV_VERSION");
+}
+
+#[test]
+fn asdf_shim_runs_the_version_of_the_nearest_tool_versions() {
+    let m = Machine::new("linux/amd64");
+    m.write(
+        &m.home(".asdf/shims/go"),
+        "#!/usr/bin/env bash\n# asdf-plugin: golang 1.23.2\nexec asdf exec \"go\" \"$@\" # asdf_allow: ' asdf '\n",
+    );
+    set_exec(&m.home(".asdf/shims/go"));
+    m.path(m.home(".asdf/shims"));
+    m.install(
+        "go1.23.2-linux-amd64",
+        &m.home(".asdf/installs/golang/1.23.2/go"),
+    );
+    m.write(&m.home(".tool-versions"), "golang 1.22.10 1.23.2\n");
+    let (r, status) = m.doctor();
+    assert_eq!(status, 0, "{:#}", r["findings"]);
+    assert_eq!(
+        r["effective"]["version"], "go1.23.2",
+        "the first installed of the line"
+    );
+    assert_eq!(
+        r["effective"]["decided_by"]["path"],
+        m.home(".tool-versions").to_str().unwrap()
+    );
+    m.write(&m.work().join(".tool-versions"), "golang 1.24.0\n");
+    let (r, status) = m.doctor();
+    assert_eq!(status, 1);
+    let f = finding(&r, "toolchain-unavailable");
+    says(&f["message"], "golang 1.24.0 is not installed");
+    assert_eq!(f["subjects"][1]["role"], "version-file");
+}
+
+#[test]
+fn exec_wrapper_script_is_followed() {
+    let m = Machine::new("linux/amd64");
+    let root = m.install("go1.23.2-linux-amd64", &m.sys("/opt/go1.23.2"));
+    m.write(
+        &m.home("bin/go"),
+        format!("#!/bin/sh\nexec {} \"$@\"\n", root.join("bin/go").display()),
+    );
+    set_exec(&m.home("bin/go"));
+    m.path(m.home("bin"));
+    let (r, status) = m.doctor();
+    assert_eq!(status, 0, "{:#}", r["findings"]);
+    assert_eq!(r["effective"]["via"], "exec-script");
+    assert_eq!(r["effective"]["version"], "go1.23.2");
+    assert_eq!(r["effective"]["goroot"], root.to_str().unwrap());
 }
 
 #[test]
