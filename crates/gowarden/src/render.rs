@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::binary::{Format, Inspection, Signature, Slice};
 use crate::host::Runs;
-use crate::report::{GoOnPath, Report, Severity, Status};
+use crate::report::{GoOnPath, Report, Severity, Status, Via};
 use crate::toolchain::Provider;
 
 /// The `gowarden inspect` text for one file.
@@ -253,7 +253,7 @@ fn active_lines(out: &mut String, p: Paint, a: &GoOnPath, r: &Report) {
             "GOROOT",
             format!("{}: {}", root.display(), src.reason()),
         ),
-        _ if a.format == Format::Script => row(
+        _ if a.format == Format::Script || r.handed_to.is_some() => row(
             out,
             "GOROOT",
             format!("chosen at run time by {}", a.source.words()),
@@ -277,6 +277,16 @@ fn active_lines(out: &mut String, p: Paint, a: &GoOnPath, r: &Report) {
             "toolchain",
             format!("GOTOOLCHAIN={} ({from}): {runs} here", t.value),
         );
+    }
+    // What really compiles, when that is not the go above itself.
+    if let Some(e) = r.effective.as_ref().filter(|e| e.via != Via::Local) {
+        let what = match (&e.version, &e.goroot) {
+            (Some(v), Some(root)) => format!("{v} in {}", root.display()),
+            (Some(v), None) => v.to_string(),
+            _ => "nothing".into(),
+        };
+        let state = if e.present { "" } else { " (not here)" };
+        row(out, "runs", format!("{what}{state}: {}", e.why));
     }
 }
 
