@@ -13,11 +13,14 @@
 //! - [`platform`], [`version`]: Go's names for platforms and Go's version order.
 //! - [`render`]: the human-readable text of reports.
 //! - [`journal`]: the append-only JSON-lines journal of drift events and repairs.
+//! - [`repair`]: `gowarden repair`/`undo` — atomic, journaled, undoable fixes of the findings
+//!   a fresh scan can act on; [`elevate`] runs them as an administrator when a link is root's.
 
 pub mod binary;
 pub mod check;
 pub mod context;
 pub mod doctor;
+pub mod elevate;
 pub mod goroot;
 pub mod host;
 pub mod install;
@@ -27,6 +30,7 @@ pub mod platform;
 pub mod process;
 pub mod procs;
 pub mod render;
+pub mod repair;
 pub mod report;
 pub mod shell;
 pub mod symlink;
