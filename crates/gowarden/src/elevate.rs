@@ -174,9 +174,24 @@ pub enum RequestError {
         /// Why.
         why: String,
     },
+    /// The data directory could not be readied for the elevated run.
+    #[error("cannot ready the data directory for an administrator run: {0}")]
+    Prepare(Box<crate::repair::RepairError>),
     /// It does not parse, or is of another version.
     #[error("the request file is not valid: {0}")]
     Invalid(String),
+}
+
+/// Everything an elevated run of `task` needs, for the app and the CLI: the journal and lock
+/// made to exist as this user's, then the request written. Returns the request and its file;
+/// hand both to [`elevated_command`] (or [`sudo_line`]).
+pub fn stage(repairs: &Repairs, task: Task) -> Result<(Request, PathBuf), RequestError> {
+    repairs
+        .prepare()
+        .map_err(|e| RequestError::Prepare(Box::new(e)))?;
+    let request = Request::new(repairs, task);
+    let file = write_request(&request)?;
+    Ok((request, file))
 }
 
 /// Writes `request` to a new private file under `<data dir>/requests/`, and returns its path.

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use gowarden::context::Context;
 use gowarden::doctor;
-use gowarden::elevate::{self, Invoker, Request, Task};
+use gowarden::elevate::{self, Invoker, Task};
 use gowarden::repair::{self, Plan, RepairError, RepairRecord, Repairs, Status};
 use gowarden::report::{Action, Report};
 use serde_json::json;
@@ -182,11 +182,9 @@ fn kind_word(r: &RepairRecord) -> &'static str {
 
 /// Writes the request file and says how to carry it out as an administrator.
 fn elevation(repairs: &Repairs, task: Task) -> anyhow::Result<String> {
-    repairs.prepare()?;
     let exe =
         std::env::current_exe().context("finding gowarden's own path for the sudo command")?;
-    let request = Request::new(repairs, task);
-    let file = elevate::write_request(&request)?;
+    let (request, file) = elevate::stage(repairs, task)?;
     Ok(elevate::sudo_line(&exe, &request.task, &file))
 }
 

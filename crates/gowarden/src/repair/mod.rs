@@ -830,6 +830,7 @@ impl Repairs {
             }
             self.hooks.checkpoint("edit-done");
         }
+        self.hooks.checkpoint("before-outcome");
         rec.outcome = Outcome::Done;
         rec.at = record::rfc3339(SystemTime::now());
         self.journal.append(&rec)?;
@@ -962,11 +963,16 @@ impl Repairs {
             let Edit::Link { path, after, .. } = e else {
                 continue;
             };
-            let leads_to = fsops::parent(path).join(after);
+            let mut leads_to = fsops::parent(path).join(after);
+            // A bin directory is judged by its `go`: Homebrew's keg `bin` holds links into
+            // `libexec/bin`, a different directory with the same programs.
             let want = match (i, kind) {
                 (0, LinkKind::GoBinary) => Some(goroot.join("bin/go")),
                 (0, LinkKind::Goroot) => Some(goroot.clone()),
-                (0, LinkKind::BinDir) => Some(goroot.join("bin")),
+                (0, LinkKind::BinDir) => {
+                    leads_to.push("go");
+                    Some(goroot.join("bin/go"))
+                }
                 _ => None,
             };
             let ok = match &want {
@@ -1256,6 +1262,99 @@ mod tests {
         let e = find(&r, "/c/go", cwd).unwrap_err();
         assert_eq!(e.status(), Status::Refused);
         assert_eq!(e.reason(), "not-found");
+    }
+
+    fn pending(id: &str, edits: Vec<Edit>) -> RepairRecord {
+        RepairRecord {
+            kind: RecordKind::Repair,
+            id: id.into(),
+            at: "2026-05-23T14:15:03Z".into(),
+            finding: "dangling-symlink:/x".into(),
+            undoes: None,
+            path: edits[0].path().to_path_buf(),
+            edits,
+            outcome: Outcome::Pending,
+            reconciled: false,
+            message: "m".into(),
+            error: None,
+        }
+    }
+
+    fn link_edit(path: &Path, before: &str, after: &str) -> Edit {
+        Edit::Link {
+            path: path.to_path_buf(),
+            before: before.into(),
+            after: after.into(),
+        }
+    }
+
+    #[test]
+    fn an_interrupted_transaction_is_settled_from_the_disk_once() {
+        let d = tempfile::tempdir().unwrap();
+        let ctx = Context::fake(&[], "linux/amd64", "/", d.path());
+        let repairs =
+            Repairs::with_data_dir(&ctx, doctor::Options::default(), d.path().join("data"));
+        let (go, gofmt, other) = (
+            d.path().join("go"),
+            d.path().join("gofmt"),
+            d.path().join("x"),
+        );
+        // Halfway: go was swapped, gofmt not yet; its temporary link is still there.
+        std::os::unix::fs::symlink("new/go", &go).unwrap();
+        std::os::unix::fs::symlink("old/gofmt", &gofmt).unwrap();
+        std::os::unix::fs::symlink("new/gofmt", fsops::temp_path(&gofmt, "t1", 1)).unwrap();
+        // Another, interrupted after someone else changed its path: a conflict, left alone,
+        // with a temporary name holding neither side kept too.
+        std::os::unix::fs::symlink("theirs", &other).unwrap();
+        let stranger = fsops::temp_path(&other, "t2", 0);
+        std::os::unix::fs::symlink("unknown", &stranger).unwrap();
+        repairs
+            .journal()
+            .append(&pending(
+                "t1",
+                vec![
+                    link_edit(&go, "old/go", "new/go"),
+                    link_edit(&gofmt, "old/gofmt", "new/gofmt"),
+                ],
+            ))
+            .unwrap();
+        repairs
+            .journal()
+            .append(&pending("t2", vec![link_edit(&other, "a", "b")]))
+            .unwrap();
+
+        let r = repairs.reconcile().unwrap();
+        let outcomes: Vec<_> = r
+            .records
+            .iter()
+            .map(|r| (r.id.as_str(), r.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [("t1", Outcome::RolledBack), ("t2", Outcome::Conflict)]
+        );
+        assert!(r.records.iter().all(|r| r.reconciled));
+        assert!(r.unresolved.is_empty());
+        assert_eq!(
+            fsops::link_text(&go).unwrap(),
+            Path::new("old/go"),
+            "put back"
+        );
+        assert_eq!(fsops::link_text(&gofmt).unwrap(), Path::new("old/gofmt"));
+        assert!(
+            fsops::link_text(&fsops::temp_path(&gofmt, "t1", 1)).is_none(),
+            "ours removed"
+        );
+        assert_eq!(
+            fsops::link_text(&stranger).unwrap(),
+            Path::new("unknown"),
+            "not ours: kept"
+        );
+        assert_eq!(fsops::link_text(&other).unwrap(), Path::new("theirs"));
+        assert!(
+            repairs.reconcile().unwrap().records.is_empty(),
+            "settled once"
+        );
     }
 
     #[test]
