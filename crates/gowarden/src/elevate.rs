@@ -111,6 +111,7 @@ impl Request {
             EnvChoice::Captured(c) if c.vars.is_some() => c.vars.clone().unwrap_or_default(),
             _ => ctx.vars().map(|(k, v)| (k.clone(), v.clone())).collect(),
         };
+        let vars = vars.into_iter().filter(|(k, _)| scan_reads(k));
         let (uid, gid) = ctx.user();
         Request {
             gowarden_request: REQUEST_VERSION,
@@ -123,7 +124,6 @@ impl Request {
             host: ctx.host().name(),
             cwd: ctx.cwd().to_path_buf(),
             env: vars
-                .into_iter()
                 .map(|(name, value)| Var {
                     name: name.into(),
                     value: value.into(),
@@ -151,6 +151,25 @@ impl Request {
             self.data_dir.clone(),
         ))
     }
+}
+
+/// Whether a scan may read the environment variable `name`: only those go into a request file,
+/// so it carries no unrelated secrets (tokens, keys) from the user's environment. Missing one
+/// could only make the elevated side's plan differ, which it refuses.
+pub fn scan_reads(name: &OsStr) -> bool {
+    let name = name.as_bytes();
+    const PREFIXES: &[&[u8]] = &[b"GO", b"CGO_", b"XDG_", b"ASDF_", b"MISE_", b"GVM_"];
+    const NAMES: &[&[u8]] = &[
+        b"PATH",
+        b"HOME",
+        b"SHELL",
+        b"ZDOTDIR",
+        b"DEVELOPER_DIR",
+        b"USER",
+        b"LOGNAME",
+        b"TMPDIR",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p)) || NAMES.contains(&name)
 }
 
 /// A request file that could not be written, or that the elevated side will not act on.
@@ -622,6 +641,31 @@ mod tests {
             .map(OsString::into_vec)
             .collect();
         assert_eq!(through_sh(&command), expected);
+    }
+
+    #[test]
+    fn requests_carry_only_what_a_scan_reads() {
+        for keep in [
+            "PATH",
+            "HOME",
+            "GOROOT",
+            "GOWARDEN_ROOT",
+            "GOENV_ROOT",
+            "CGO_ENABLED",
+            "XDG_DATA_HOME",
+            "ASDF_DATA_DIR",
+        ] {
+            assert!(scan_reads(OsStr::new(keep)), "{keep}");
+        }
+        for drop in [
+            "GITHUB_TOKEN",
+            "AWS_SECRET_ACCESS_KEY",
+            "SSH_AUTH_SOCK",
+            "PATHX",
+            "HOMEBREW_GITHUB_API_TOKEN",
+        ] {
+            assert!(!scan_reads(OsStr::new(drop)), "{drop}");
+        }
     }
 
     #[test]

@@ -96,6 +96,9 @@ pub fn undo(
         Ok(r) => r,
         Err(e) => return refused(&e, None, json, out),
     };
+    if let Err(e) = settle(&repairs) {
+        return refused(&e, None, json, out);
+    }
     match repairs.undo(id, force) {
         Ok(record) => done(&record, json, out),
         Err(e @ RepairError::NeedsPrivilege { .. }) => {
