@@ -6,19 +6,24 @@
 //! - [`doctor`]: the whole-machine scan (`gowarden doctor`) that collects a report's facts;
 //!   [`check`] turns those facts into findings, with no I/O.
 //! - [`context`]: the one seam to the outside (environment, system root, host).
-//! - [`path`], [`symlink`], [`goroot`], [`toolchain`], [`install`]: the facts it gathers.
+//! - [`path`], [`symlink`], [`goroot`], [`toolchain`], [`install`], [`managers`]: the facts it
+//!   gathers; [`effective`]: the toolchain that really runs, through wrappers, shims and
+//!   GOTOOLCHAIN switches.
 //! - [`host`], [`procs`], [`shell`]: Rosetta and emulation, developer tools, translated
 //!   processes, and the login shell's environment.
 //! - [`process`]: the one way a subprocess is run (deadline, process-group kill).
 //! - [`platform`], [`version`]: Go's names for platforms and Go's version order.
 //! - [`render`]: the human-readable text of reports.
 //! - [`journal`]: the append-only JSON-lines journal of drift events and repairs.
+//! - [`repair`]: `gowarden repair`/`undo` — atomic, journaled, undoable fixes of the findings
+//!   a fresh scan can act on; [`elevate`] runs them as an administrator when a link is root's.
 
 pub mod binary;
 pub mod check;
 pub mod context;
 pub mod doctor;
 pub mod effective;
+pub mod elevate;
 pub mod goroot;
 pub mod host;
 pub mod install;
@@ -29,6 +34,7 @@ pub mod platform;
 pub mod process;
 pub mod procs;
 pub mod render;
+pub mod repair;
 pub mod report;
 pub mod shell;
 pub mod symlink;

@@ -7,6 +7,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+// The binary's own code for `repair`/`undo` (text, prompts, sudo); the engine is `gowarden::repair`.
+#[path = "cli/repair.rs"]
+mod repair_cli;
+
 /// Keeps watch over the Go toolchains on this machine, without running them.
 #[derive(Parser)]
 #[command(name = "gowarden", version, about, long_about = None)]
@@ -47,6 +51,54 @@ enum Command {
         /// List every process running translated, not only shells, terminals, Go tools and editors.
         #[arg(long)]
         all_processes: bool,
+    },
+    /// Repair a broken Go link or a stale GOROOT export, atomically and undoably. Exit status
+    /// 0 when done, 1 when refused or failed (with the reason), 2 for usage errors.
+    ///
+    /// Only what a fresh scan finds can be repaired: a dangling or wrong `go` or GOROOT link
+    /// gets a healthy Go root (Homebrew's bin/go and bin/gofmt together), and an `export
+    /// GOROOT=` line in a shell startup file is commented out. Every repair is journaled and
+    /// can be undone with `gowarden undo`.
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["finding", "list", "apply"])))]
+    Repair {
+        /// The finding: its id, its code (when one finding has it), or a path it is about.
+        finding: Option<String>,
+        /// List what can be repaired, with the Go roots each link may be pointed at.
+        #[arg(long, conflicts_with_all = ["to", "dry_run", "yes"])]
+        list: bool,
+        /// Point the link at this Go root instead of the best one: one of the finding's
+        /// candidates (see --list), nothing else.
+        #[arg(long, value_name = "GOROOT")]
+        to: Option<PathBuf>,
+        /// Show what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Repair without asking (required when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Carry out a request file an unprivileged run wrote (what the printed `sudo` command
+        /// and the app's administrator prompt run). It is checked again against a fresh scan.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["finding", "list", "to", "dry_run"])]
+        apply: Option<PathBuf>,
+    },
+    /// Undo a repair, restoring exactly what it replaced. Exit status 0 when done, 1 when
+    /// refused or failed, 2 for usage errors.
+    Undo {
+        /// The repair's id (default: the newest repair not yet undone).
+        id: Option<String>,
+        /// Restore even if a path changed since the repair (a newer startup file is saved
+        /// first; a path that is no longer a symlink is still left alone).
+        #[arg(long)]
+        force: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Carry out a request file an unprivileged run wrote.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["id", "force"])]
+        apply: Option<PathBuf>,
     },
     /// Print the JSON Schema of `gowarden doctor --json` (the report contract).
     Schema,
@@ -147,6 +199,37 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Repair {
+            finding,
+            list,
+            to,
+            dry_run,
+            yes,
+            json,
+            apply,
+        } => {
+            if let Some(file) = apply {
+                return repair_cli::apply_request(&file, "repair", json, out);
+            }
+            let args = repair_cli::RepairArgs {
+                finding,
+                list,
+                to,
+                dry_run,
+                yes,
+                json,
+            };
+            repair_cli::repair(&args, out)
+        }
+        Command::Undo {
+            id,
+            force,
+            json,
+            apply,
+        } => match apply {
+            Some(file) => repair_cli::apply_request(&file, "undo", json, out),
+            None => repair_cli::undo(id.as_deref(), force, json, out),
+        },
         Command::Schema => {
             serde_json::to_writer_pretty(&mut *out, &gowarden::report::json_schema())
                 .context("writing JSON")?;

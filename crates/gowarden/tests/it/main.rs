@@ -12,5 +12,6 @@ mod fuzz_regressions;
 mod host;
 mod inspect;
 mod login_shell;
+mod repair;
 mod report;
 mod util;

@@ -269,7 +269,8 @@ impl Machine {
         self
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    /// The `gowarden` command as this machine runs it (its environment, its working directory).
+    pub fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gowarden"));
         let path = std::env::join_paths(self.path.borrow().iter()).unwrap();
         cmd.args(args)
@@ -283,6 +284,11 @@ impl Machine {
             cmd.env(k, v);
         }
         cmd
+    }
+
+    /// Runs `gowarden ARGS...` on this machine.
+    pub fn gowarden<S: AsRef<OsStr>>(&self, args: &[S]) -> Run {
+        run(&mut self.command(args))
     }
 
     /// `gowarden doctor --json`, parsed, with its exit status.

@@ -1,0 +1,1384 @@
+//! `gowarden repair` and `gowarden undo`: fix a broken Go link or a stale GOROOT export in one
+//! atomic, journaled, undoable step.
+//!
+//! What is repaired comes only from the findings of a fresh scan ([`Repairs::plan`]); applying
+//! a plan ([`Repairs::apply`]) scans again and refuses unless the plan still comes out the
+//! same, so a plan made earlier (by the app, or before an administrator prompt) is never
+//! trusted. Every transaction journals its intent before it touches anything and its outcome
+//! after ([`record`]); a transaction a crash interrupted is settled from what is on disk by the
+//! next one ([`Repairs::reconcile`]). Writes are atomic swaps in the same directory
+//! (`fsops`). One lock in the data directory keeps transactions of separate processes
+//! (the app, a CLI, an elevated helper) one at a time.
+
+mod fsops;
+pub mod plan;
+pub mod record;
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::binary::Inspector;
+use crate::context::Context;
+use crate::doctor;
+use crate::install::{self, Source};
+use crate::journal::{Journal, JournalError, Records, data_dir_for};
+use crate::report::{Action, Code, Finding, LinkKind, Report};
+use crate::symlink;
+
+use fsops::{FsError, Hooks};
+pub use plan::{COMMENT_PREFIX, Plan, Sibling};
+pub use record::{Edit, JOURNAL_FILE, Outcome, RecordKind, RepairRecord};
+
+/// The largest shell startup file a repair will rewrite (as `shell::find_assignments` reads).
+const MAX_SHELL_FILE: u64 = 1 << 20;
+
+/// A repair or undo that did not happen; the disk is as it was unless the variant says so.
+#[derive(Debug, thiserror::Error)]
+pub enum RepairError {
+    /// Nothing a fresh scan found matches what was asked for.
+    #[error(
+        "no finding of a fresh scan matches {selector:?}{}: gowarden repairs only what it finds \
+         broken now (see `gowarden repair --list`)",
+        what.as_ref().map(|w| format!(" ({w})")).unwrap_or_default()
+    )]
+    NotFound {
+        /// What was asked for.
+        selector: String,
+        /// What is at that path, when it was a path.
+        what: Option<String>,
+    },
+    /// Several findings match; one must be named by id.
+    #[error("{selector:?} matches several findings; name one by its id: {}", ids.join(", "))]
+    Ambiguous {
+        /// What was asked for.
+        selector: String,
+        /// The matching findings' ids.
+        ids: Vec<String>,
+    },
+    /// The finding's fix is not one gowarden carries out itself.
+    #[error("{id} is not something gowarden repairs itself; the fix is: {fix}")]
+    NotRepairable {
+        /// The finding.
+        id: String,
+        /// Its fix, in words.
+        fix: String,
+    },
+    /// `--to` names no healthy target of this finding.
+    #[error(
+        "{} is not one of this link's healthy targets{why}; choose one of: {}",
+        to.display(),
+        if candidates.is_empty() { "(none)".to_string() } else {
+            candidates.iter().map(|c| c.display().to_string()).collect::<Vec<_>>().join(", ")
+        }
+    )]
+    NotACandidate {
+        /// What was asked for.
+        to: PathBuf,
+        /// Why not, starting with `: ` (or empty).
+        why: String,
+        /// The Go roots that may be chosen.
+        candidates: Vec<PathBuf>,
+    },
+    /// The path is not a symlink (any more).
+    #[error("{} is {found}, not a symlink; gowarden leaves it untouched", path.display())]
+    NotASymlink {
+        /// The path.
+        path: PathBuf,
+        /// What is there.
+        found: String,
+    },
+    /// The chosen Go root does not pass a check made now.
+    #[error(
+        "{} is not a healthy Go root for this {host} machine: {}; nothing was changed",
+        goroot.display(),
+        problems.join("; ")
+    )]
+    UnhealthyTarget {
+        /// The Go root.
+        goroot: PathBuf,
+        /// The host it was judged for.
+        host: String,
+        /// What is wrong.
+        problems: Vec<String>,
+    },
+    /// A path no longer holds what the plan (or the repair being undone) left there.
+    #[error(
+        "{} changed: expected {expected}, found {found}; nothing was changed",
+        path.display()
+    )]
+    Changed {
+        /// The path.
+        path: PathBuf,
+        /// What was expected.
+        expected: String,
+        /// What is there.
+        found: String,
+    },
+    /// A fresh scan no longer gives the same plan.
+    #[error("the machine changed since this repair was planned ({why}); nothing was changed")]
+    Stale {
+        /// What differs.
+        why: String,
+    },
+    /// The directory holding the path is not writable by this user.
+    #[error(
+        "permission denied: {} is not writable by this user ({source}); nothing was changed",
+        dir.display()
+    )]
+    NeedsPrivilege {
+        /// The directory.
+        dir: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// No repair is left to undo.
+    #[error("nothing to undo: every repair in the journal is undone or did not complete")]
+    NothingToUndo,
+    /// No repair has that id.
+    #[error("no repair with id {id:?} in the journal (see `gowarden history`)")]
+    UnknownRepair {
+        /// The id asked for.
+        id: String,
+    },
+    /// That repair is undone already.
+    #[error("repair {id} is already undone")]
+    AlreadyUndone {
+        /// The repair.
+        id: String,
+    },
+    /// That repair did not complete, so there is nothing of it to undo.
+    #[error("repair {id} did not complete ({outcome}), so there is nothing of it to undo")]
+    NotDone {
+        /// The repair.
+        id: String,
+        /// How it ended.
+        outcome: &'static str,
+    },
+    /// The copy of a file saved by the repair is gone or damaged.
+    #[error(
+        "the copy of {} saved before the repair ({}) is missing or damaged; nothing was changed",
+        path.display(),
+        saved.display()
+    )]
+    SavedCopyMissing {
+        /// The startup file.
+        path: PathBuf,
+        /// Where its copy should be.
+        saved: PathBuf,
+    },
+    /// There is no data directory for the journal.
+    #[error("cannot find a data directory for the repair journal: set HOME or GOWARDEN_DATA_DIR")]
+    NoDataDir,
+    /// The journal failed.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// Any other I/O failure.
+    #[error("cannot {op} {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// To which path.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+/// How a repair or undo attempt ended, for the CLI's exit status and the app's UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// It was carried out.
+    Done,
+    /// Only shown (`--dry-run`).
+    DryRun,
+    /// gowarden would not: the request does not fit what is on disk.
+    Refused,
+    /// It needs an administrator (`sudo`, the app's administrator prompt).
+    NeedsPrivilege,
+    /// It went wrong.
+    Failed,
+}
+
+impl RepairError {
+    /// How it ended.
+    pub fn status(&self) -> Status {
+        match self {
+            RepairError::NeedsPrivilege { .. } => Status::NeedsPrivilege,
+            RepairError::NoDataDir | RepairError::Journal(_) | RepairError::Io { .. } => {
+                Status::Failed
+            }
+            _ => Status::Refused,
+        }
+    }
+
+    /// A stable word for the reason, for JSON.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            RepairError::NotFound { .. } => "not-found",
+            RepairError::Ambiguous { .. } => "ambiguous",
+            RepairError::NotRepairable { .. } => "not-repairable",
+            RepairError::NotACandidate { .. } => "not-a-candidate",
+            RepairError::NotASymlink { .. } => "not-a-symlink",
+            RepairError::UnhealthyTarget { .. } => "unhealthy-target",
+            RepairError::Changed { .. } => "changed",
+            RepairError::Stale { .. } => "stale",
+            RepairError::NeedsPrivilege { .. } => "needs-privilege",
+            RepairError::NothingToUndo => "nothing-to-undo",
+            RepairError::UnknownRepair { .. } => "unknown-repair",
+            RepairError::AlreadyUndone { .. } => "already-undone",
+            RepairError::NotDone { .. } => "not-done",
+            RepairError::SavedCopyMissing { .. } => "saved-copy-missing",
+            RepairError::NoDataDir => "no-data-dir",
+            RepairError::Journal(_) => "journal",
+            RepairError::Io { .. } => "io",
+        }
+    }
+}
+
+/// What a start found of transactions a crash interrupted, and settled.
+#[derive(Debug, Clone, Default)]
+pub struct Reconciliation {
+    /// The outcomes written for them.
+    pub records: Vec<RepairRecord>,
+    /// Those that could not be settled (their edits could not be put back), and why; the next
+    /// start tries again.
+    pub unresolved: Vec<String>,
+}
+
+/// The findings gowarden can repair itself: relinks with a candidate, startup-file edits.
+pub fn repairable(report: &Report) -> Vec<&Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.action.is_repairable())
+        .collect()
+}
+
+/// The finding `selector` names in `report`: its id; its code, when one repairable finding
+/// has it; or a path it is about (relative to `cwd`).
+pub fn find<'a>(
+    report: &'a Report,
+    selector: &str,
+    cwd: &Path,
+) -> Result<&'a Finding, RepairError> {
+    if let Some(f) = report.finding(selector) {
+        return Ok(f);
+    }
+    let one = |found: Vec<&'a Finding>| -> Result<Option<&'a Finding>, RepairError> {
+        let fixable: Vec<_> = found.iter().filter(|f| f.action.is_repairable()).collect();
+        match (found.len(), fixable.len()) {
+            (0, _) => Ok(None),
+            (1, _) => Ok(Some(found[0])),
+            (_, 1) => Ok(Some(fixable[0])),
+            _ => Err(RepairError::Ambiguous {
+                selector: selector.to_string(),
+                ids: found.iter().map(|f| f.id.clone()).collect(),
+            }),
+        }
+    };
+    if let Some(code) = Code::ALL.iter().find(|c| c.as_str() == selector) {
+        let found = report.findings.iter().filter(|f| f.code == *code).collect();
+        if let Some(f) = one(found)? {
+            return Ok(f);
+        }
+        return Err(RepairError::NotFound {
+            selector: selector.to_string(),
+            what: None,
+        });
+    }
+    let path = symlink::clean(&cwd.join(selector));
+    let names = |f: &Finding| {
+        let acted_on = match &f.action {
+            Action::Relink { link, .. } => Some(link),
+            Action::EditShellFile { file, .. } => Some(file),
+            _ => None,
+        };
+        acted_on.is_some_and(|p| symlink::clean(p) == path)
+            || f.subjects.iter().any(|s| symlink::clean(&s.path) == path)
+    };
+    if let Some(f) = one(report.findings.iter().filter(|f| names(f)).collect())? {
+        return Ok(f);
+    }
+    Err(RepairError::NotFound {
+        selector: selector.to_string(),
+        what: fs::symlink_metadata(&path)
+            .is_ok()
+            .then(|| format!("{} is {}", path.display(), fsops::describe(&path))),
+    })
+}
+
+/// Repairs and undos on one machine, journaled in one data directory. The app keeps one; the
+/// CLI makes one per command.
+#[derive(Debug, Clone)]
+pub struct Repairs {
+    ctx: Context,
+    options: doctor::Options,
+    data_dir: PathBuf,
+    journal: Journal,
+    hooks: Hooks,
+}
+
+impl Repairs {
+    /// Repairs for the machine `ctx` describes, scanned with `options` (the app passes its
+    /// captured login-shell environment), journaled in the usual data directory.
+    pub fn new(ctx: &Context, options: doctor::Options) -> Result<Repairs, RepairError> {
+        let dir = data_dir_for(ctx).ok_or(RepairError::NoDataDir)?;
+        Ok(Repairs::with_data_dir(ctx, options, dir))
+    }
+
+    /// The same, journaled in `data_dir`.
+    pub fn with_data_dir(ctx: &Context, options: doctor::Options, data_dir: PathBuf) -> Repairs {
+        Repairs {
+            journal: Journal::open(data_dir.join(JOURNAL_FILE)),
+            hooks: Hooks::from_ctx(ctx),
+            ctx: ctx.clone(),
+            options,
+            data_dir,
+        }
+    }
+
+    /// The machine.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// How it is scanned.
+    pub fn options(&self) -> &doctor::Options {
+        &self.options
+    }
+
+    /// Where the journal, its lock and saved files live.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The repair journal (`repairs.jsonl`).
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// A fresh scan.
+    pub fn scan(&self) -> Report {
+        doctor::scan(&self.ctx, &self.options)
+    }
+
+    /// Every record kept, oldest first.
+    pub fn records(&self) -> Result<Records<RepairRecord>, RepairError> {
+        Ok(self.journal.read_all()?)
+    }
+
+    /// Settles transactions a crash interrupted: each is recorded done, failed, rolled back
+    /// (its edits put back), or in conflict, from what is on disk.
+    pub fn reconcile(&self) -> Result<Reconciliation, RepairError> {
+        let _lock = self.lock()?;
+        self.reconcile_locked()
+    }
+
+    /// Works out the repair of the finding `selector` names in `report` (which should be
+    /// fresh), to the candidate whose Go root is `to` or else the best one, and checks it
+    /// against the disk now. Changes nothing.
+    pub fn plan(
+        &self,
+        report: &Report,
+        selector: &str,
+        to: Option<&Path>,
+    ) -> Result<Plan, RepairError> {
+        let finding = find(report, selector, self.ctx.cwd())?;
+        if !finding.action.is_repairable() {
+            return Err(RepairError::NotRepairable {
+                id: finding.id.clone(),
+                fix: finding.fix.clone(),
+            });
+        }
+        match &finding.action {
+            Action::Relink {
+                link,
+                link_kind,
+                current_target,
+                candidates,
+            } => {
+                let choice =
+                    plan::choose(finding, candidates, to, same_path).map_err(|e| {
+                        match (e, to) {
+                            (RepairError::NotACandidate { candidates, .. }, Some(to)) => {
+                                RepairError::NotACandidate {
+                                    why: self.why_not(report, to),
+                                    to: to.to_path_buf(),
+                                    candidates,
+                                }
+                            }
+                            (e, _) => e,
+                        }
+                    })?;
+                let dir = fsops::parent(link);
+                let siblings = if *link_kind == LinkKind::GoBinary {
+                    siblings(dir)
+                } else {
+                    Vec::new()
+                };
+                let old_tree = current_target.parent().and_then(Path::parent);
+                let tree_missing = old_tree
+                    .filter(|t| !t.as_os_str().is_empty())
+                    .is_some_and(|t| fs::symlink_metadata(dir.join(t)).is_err());
+                let plan = plan::relink(finding, choice, &siblings, tree_missing, |l, t| {
+                    fsops::parent(l).join(t).exists()
+                })?;
+                self.validate(&plan, *link_kind)?;
+                Ok(plan)
+            }
+            Action::EditShellFile { file, .. } => {
+                let real = fs::canonicalize(file).map_err(|_| RepairError::Changed {
+                    path: file.clone(),
+                    expected: "a shell startup file".into(),
+                    found: fsops::describe(file),
+                })?;
+                let bytes = read_shell_file(&real)?;
+                let (plan, _) = plan::comment_out(finding, &real, &bytes)?;
+                Ok(plan)
+            }
+            _ => Err(RepairError::NotRepairable {
+                id: finding.id.clone(),
+                fix: finding.fix.clone(),
+            }),
+        }
+    }
+
+    /// Carries out `plan` after checking it again: a fresh scan must still have its finding and
+    /// give the same edits, and every path must still hold what the plan found. Returns the
+    /// journal's outcome record.
+    pub fn apply(&self, plan: &Plan) -> Result<RepairRecord, RepairError> {
+        let _lock = self.lock()?;
+        self.reconcile_locked()?;
+        let report = self.scan();
+        let fresh = self
+            .plan(&report, &plan.finding, plan.goroot.as_deref())
+            .map_err(|e| match e {
+                RepairError::NotFound { .. } => RepairError::Stale {
+                    why: format!("{} is no longer among the findings", plan.finding),
+                },
+                e => e,
+            })?;
+        if fresh.finding != plan.finding || fresh.edits != plan.edits {
+            return Err(RepairError::Stale {
+                why: format!("it would now {}", fresh.summary()),
+            });
+        }
+        self.preflight(&fresh.edits)?;
+        // Both versions of a startup file are kept before anything changes: the undo and a
+        // rollback restore from them.
+        for e in &fresh.edits {
+            if let Edit::ShellLine {
+                real,
+                line,
+                before_sha256,
+                after_sha256,
+                ..
+            } = e
+            {
+                let bytes = read_shell_file(real)?;
+                let after = plan::commented(&bytes, *line);
+                if fsops::sha256(&bytes) != *before_sha256
+                    || after.as_deref().map(fsops::sha256).as_ref() != Some(after_sha256)
+                {
+                    return Err(RepairError::Stale {
+                        why: format!("{} changed", real.display()),
+                    });
+                }
+                self.save(&bytes)?;
+                self.save(after.as_deref().unwrap_or_default())?;
+            }
+        }
+        let message = repair_message(&fresh);
+        self.execute(
+            RecordKind::Repair,
+            &fresh.finding,
+            None,
+            fresh.edits,
+            message,
+        )
+    }
+
+    /// Undoes repair `id` (else the newest one not yet undone), restoring exactly what it
+    /// replaced. Refuses when a path changed since the repair, unless `force`; even then, a
+    /// path that is no longer a symlink is left alone, and a startup file's newer content is
+    /// saved first.
+    pub fn undo(&self, id: Option<&str>, force: bool) -> Result<RepairRecord, RepairError> {
+        let _lock = self.lock()?;
+        self.reconcile_locked()?;
+        let records = self.journal.read_all::<RepairRecord>()?.records;
+        let target = record::undoable(&records, id)
+            .map_err(|why| {
+                let id = id.unwrap_or_default().to_string();
+                match why {
+                    record::Why::Nothing => RepairError::NothingToUndo,
+                    record::Why::Unknown => RepairError::UnknownRepair { id },
+                    record::Why::AlreadyUndone => RepairError::AlreadyUndone { id },
+                    record::Why::NotDone(o) => RepairError::NotDone {
+                        id,
+                        outcome: o.as_str(),
+                    },
+                }
+            })?
+            .clone();
+        let mut edits: Vec<Edit> = target.edits.iter().map(Edit::reversed).collect();
+        for e in &mut edits {
+            match e {
+                Edit::Link { path, before, .. } => match fsops::link_text(path) {
+                    None => {
+                        return Err(RepairError::NotASymlink {
+                            found: fsops::describe(path),
+                            path: path.clone(),
+                        });
+                    }
+                    Some(now) if now == *before => {}
+                    Some(now) if force => *before = now,
+                    Some(now) => {
+                        return Err(RepairError::Changed {
+                            path: path.clone(),
+                            expected: format!(
+                                "the link the repair left ({}); pass --force to restore it anyway",
+                                before.display()
+                            ),
+                            found: format!("a symlink to {}", now.display()),
+                        });
+                    }
+                },
+                Edit::ShellLine {
+                    path,
+                    real,
+                    before_sha256,
+                    after_sha256,
+                    ..
+                } => {
+                    if self.saved(after_sha256).is_none() {
+                        return Err(RepairError::SavedCopyMissing {
+                            path: path.clone(),
+                            saved: self.saved_path(after_sha256),
+                        });
+                    }
+                    let now = read_shell_file(real)?;
+                    let sha = fsops::sha256(&now);
+                    if sha != *before_sha256 {
+                        if !force {
+                            return Err(RepairError::Changed {
+                                path: path.clone(),
+                                expected: "the file as the repair left it; pass --force to \
+                                           restore it anyway (its current content is saved)"
+                                    .into(),
+                                found: "other content".into(),
+                            });
+                        }
+                        self.save(&now)?;
+                        *before_sha256 = sha;
+                    }
+                }
+            }
+        }
+        self.preflight(&edits)?;
+        let message = undo_message(&target);
+        self.execute(
+            RecordKind::Undo,
+            &target.finding,
+            Some(target.id.clone()),
+            edits,
+            message,
+        )
+    }
+
+    /// Makes sure the journal and lock exist, owned by this user, before an elevated helper
+    /// writes to them (so they never end up owned by root).
+    pub fn prepare(&self) -> Result<(), RepairError> {
+        drop(self.lock()?);
+        OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(self.journal.path())
+            .map_err(io_err("create", self.journal.path()))?;
+        Ok(())
+    }
+
+    /// Gives the data directory's files back to `uid`/`gid` when this process (an elevated
+    /// helper, as root) created them.
+    pub fn hand_back(&self, uid: u32, gid: u32) {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if unsafe { libc::geteuid() } != 0 || uid == 0 {
+            return;
+        }
+        let saved = self.data_dir.join("saved");
+        let mut paths = vec![
+            self.data_dir.clone(),
+            self.journal.path().to_path_buf(),
+            self.journal.rotated_path().to_path_buf(),
+            self.lock_path(),
+            saved.clone(),
+        ];
+        if let Ok(rd) = fs::read_dir(&saved) {
+            paths.extend(rd.flatten().map(|e| e.path()));
+        }
+        for p in paths {
+            if fs::symlink_metadata(&p).is_ok_and(|m| m.uid() == 0) {
+                let _ = std::os::unix::fs::lchown(&p, Some(uid), Some(gid));
+            }
+        }
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.data_dir.join("repairs.lock")
+    }
+
+    /// The exclusive lock every transaction and reconciliation holds; released when dropped
+    /// (or when the process dies).
+    fn lock(&self) -> Result<File, RepairError> {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.data_dir)
+            .map_err(io_err("create the data directory", &self.data_dir))?;
+        let path = self.lock_path();
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .or_else(|_| File::open(&path))
+            .map_err(io_err("open", &path))?;
+        loop {
+            match file.lock() {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other.map_err(io_err("lock", &path))?,
+            }
+        }
+        Ok(file)
+    }
+
+    fn reconcile_locked(&self) -> Result<Reconciliation, RepairError> {
+        let records = self.journal.read_all::<RepairRecord>()?.records;
+        let mut out = Reconciliation::default();
+        'next: for r in record::latest(&records) {
+            if r.outcome != Outcome::Pending {
+                continue;
+            }
+            self.clean_temps(&r.id, &r.edits);
+            let seen: Vec<_> = r.edits.iter().map(|e| self.seen(e)).collect();
+            let mut fin = r.clone();
+            fin.reconciled = true;
+            match record::decide(&seen) {
+                record::Decision::Done => fin.outcome = Outcome::Done,
+                record::Decision::NothingChanged => {
+                    fin.outcome = Outcome::Failed;
+                    fin.error = Some("interrupted before it changed anything".into());
+                }
+                record::Decision::RollBack(done) => {
+                    let txid = format!("{}.rb", r.id);
+                    for &i in done.iter().rev() {
+                        if let Err(e) = self.perform(&txid, i, &r.edits[i].reversed()) {
+                            let e = self.fs_error(e, &r.edits[i].reversed());
+                            out.unresolved.push(format!(
+                                "{} {} was interrupted halfway, and putting it back failed: {e}",
+                                if r.kind == RecordKind::Repair {
+                                    "repair"
+                                } else {
+                                    "undo"
+                                },
+                                r.id
+                            ));
+                            continue 'next;
+                        }
+                    }
+                    fin.outcome = Outcome::RolledBack;
+                    fin.error =
+                        Some("interrupted halfway; the edits it had made were put back".into());
+                }
+                record::Decision::Conflict => {
+                    let changed: Vec<_> = r
+                        .edits
+                        .iter()
+                        .zip(&seen)
+                        .filter(|(_, s)| **s == record::Seen::Other)
+                        .map(|(e, _)| e.path().display().to_string())
+                        .collect();
+                    fin.outcome = Outcome::Conflict;
+                    fin.error = Some(format!(
+                        "interrupted, and {} changed since: left as it is",
+                        changed.join(", ")
+                    ));
+                }
+            }
+            fin.at = record::rfc3339(SystemTime::now());
+            self.journal.append(&fin)?;
+            out.records.push(fin);
+        }
+        Ok(out)
+    }
+
+    /// Where one edit's path stands.
+    fn seen(&self, e: &Edit) -> record::Seen {
+        let (is_after, is_before) = match e {
+            Edit::Link {
+                path,
+                before,
+                after,
+            } => {
+                let now = fsops::link_text(path);
+                (now.as_ref() == Some(after), now.as_ref() == Some(before))
+            }
+            Edit::ShellLine {
+                real,
+                before_sha256,
+                after_sha256,
+                ..
+            } => {
+                let now = fsops::file_sha256(real);
+                (
+                    now.as_ref() == Some(after_sha256),
+                    now.as_ref() == Some(before_sha256),
+                )
+            }
+        };
+        match (is_after, is_before) {
+            (true, _) => record::Seen::After,
+            (_, true) => record::Seen::Before,
+            _ => record::Seen::Other,
+        }
+    }
+
+    /// Removes temporary names an interrupted transaction left, when they hold its before or
+    /// after version (anything else there is someone else's, and stays).
+    fn clean_temps(&self, id: &str, edits: &[Edit]) {
+        for txid in [id.to_string(), format!("{id}.rb")] {
+            for (k, e) in edits.iter().enumerate() {
+                let ours = match e {
+                    Edit::Link {
+                        path,
+                        before,
+                        after,
+                    } => {
+                        let temp = fsops::temp_path(path, &txid, k);
+                        let t = fsops::link_text(&temp);
+                        (t.as_ref() == Some(before) || t.as_ref() == Some(after)).then_some(temp)
+                    }
+                    Edit::ShellLine {
+                        real,
+                        before_sha256,
+                        after_sha256,
+                        ..
+                    } => {
+                        let temp = fsops::temp_path(real, &txid, k);
+                        let is_file = fs::symlink_metadata(&temp).is_ok_and(|m| m.is_file());
+                        let sha = fsops::file_sha256(&temp);
+                        (is_file
+                            && (sha.as_ref() == Some(before_sha256)
+                                || sha.as_ref() == Some(after_sha256)))
+                        .then_some(temp)
+                    }
+                };
+                if let Some(temp) = ours {
+                    let _ = fs::remove_file(temp);
+                }
+            }
+        }
+    }
+
+    /// Journals the intent, makes every edit (putting back the ones made if one fails), and
+    /// journals the outcome.
+    fn execute(
+        &self,
+        kind: RecordKind,
+        finding: &str,
+        undoes: Option<String>,
+        edits: Vec<Edit>,
+        message: String,
+    ) -> Result<RepairRecord, RepairError> {
+        let mut rec = RepairRecord {
+            kind,
+            id: self.new_id()?,
+            at: record::rfc3339(SystemTime::now()),
+            finding: finding.to_string(),
+            undoes,
+            path: edits
+                .first()
+                .map(|e| e.path().to_path_buf())
+                .unwrap_or_default(),
+            edits,
+            outcome: Outcome::Pending,
+            reconciled: false,
+            message,
+            error: None,
+        };
+        self.journal.append(&rec)?;
+        self.hooks.checkpoint("intent-written");
+        for k in 0..rec.edits.len() {
+            if let Err(e) = self.perform(&rec.id, k, &rec.edits[k]) {
+                let err = self.fs_error(e, &rec.edits[k]);
+                rec.outcome = Outcome::Failed;
+                for j in (0..k).rev() {
+                    if self.perform(&rec.id, j, &rec.edits[j].reversed()).is_err() {
+                        rec.outcome = Outcome::Conflict;
+                    }
+                }
+                rec.at = record::rfc3339(SystemTime::now());
+                rec.error = Some(err.to_string());
+                self.journal.append(&rec)?;
+                return Err(err);
+            }
+            self.hooks.checkpoint("edit-done");
+        }
+        self.hooks.checkpoint("before-outcome");
+        rec.outcome = Outcome::Done;
+        rec.at = record::rfc3339(SystemTime::now());
+        self.journal.append(&rec)?;
+        Ok(rec)
+    }
+
+    /// Makes one edit, checked against its `before`.
+    fn perform(&self, txid: &str, k: usize, e: &Edit) -> Result<(), FsError> {
+        match e {
+            Edit::Link {
+                path,
+                before,
+                after,
+            } => fsops::replace_link(
+                path,
+                Some(before),
+                after,
+                &fsops::temp_path(path, txid, k),
+                &self.hooks,
+            ),
+            Edit::ShellLine {
+                real,
+                before_sha256,
+                after_sha256,
+                ..
+            } => {
+                let content = self.saved(after_sha256).ok_or_else(|| FsError::Io {
+                    op: "read the saved copy",
+                    path: self.saved_path(after_sha256),
+                    source: io::ErrorKind::NotFound.into(),
+                })?;
+                fsops::replace_file(
+                    real,
+                    Some(before_sha256),
+                    &content,
+                    &fsops::temp_path(real, txid, k),
+                    &self.hooks,
+                )
+            }
+        }
+    }
+
+    fn fs_error(&self, e: FsError, edit: &Edit) -> RepairError {
+        match e {
+            FsError::Changed { path, found } => RepairError::Changed {
+                path,
+                expected: match edit {
+                    Edit::Link { before, .. } => format!("a symlink to {}", before.display()),
+                    Edit::ShellLine { .. } => {
+                        "the content it had when the repair was planned".into()
+                    }
+                },
+                found: format!("{found} (another program changed it meanwhile)"),
+            },
+            FsError::Io { path, source, .. } if denied(&source) => RepairError::NeedsPrivilege {
+                dir: fsops::parent(&path).to_path_buf(),
+                source,
+            },
+            FsError::Io { op, path, source } => RepairError::Io { op, path, source },
+        }
+    }
+
+    /// Refuses up front when a directory to write in is not writable by this user.
+    fn preflight(&self, edits: &[Edit]) -> Result<(), RepairError> {
+        for e in edits {
+            let at = match e {
+                Edit::Link { path, .. } => path,
+                Edit::ShellLine { real, .. } => real,
+            };
+            let dir = fsops::parent(at);
+            if let Err(source) = fsops::may_write_dir(dir) {
+                return Err(if denied(&source) {
+                    RepairError::NeedsPrivilege {
+                        dir: dir.to_path_buf(),
+                        source,
+                    }
+                } else {
+                    RepairError::Io {
+                        op: "write in",
+                        path: dir.to_path_buf(),
+                        source,
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a relink plan against the disk now: each link still says what the scan saw, and
+    /// the Go root is healthy for this host, read from its files (never run).
+    fn validate(&self, plan: &Plan, kind: LinkKind) -> Result<(), RepairError> {
+        for e in &plan.edits {
+            if let Edit::Link { path, before, .. } = e {
+                match fsops::link_text(path) {
+                    None => {
+                        return Err(RepairError::NotASymlink {
+                            found: fsops::describe(path),
+                            path: path.clone(),
+                        });
+                    }
+                    Some(now) if now != *before => {
+                        return Err(RepairError::Changed {
+                            path: path.clone(),
+                            expected: format!("a symlink to {}", before.display()),
+                            found: format!("a symlink to {}", now.display()),
+                        });
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        let Some(goroot) = &plan.goroot else {
+            return Ok(());
+        };
+        let unhealthy = |problems: Vec<String>| RepairError::UnhealthyTarget {
+            goroot: goroot.clone(),
+            host: self.ctx.host().name(),
+            problems,
+        };
+        let install = install::read(
+            &self.ctx,
+            goroot,
+            Source::Unknown,
+            &mut Inspector::default(),
+        );
+        if !install.healthy {
+            return Err(unhealthy(install.problems));
+        }
+        for (i, e) in plan.edits.iter().enumerate() {
+            let Edit::Link { path, after, .. } = e else {
+                continue;
+            };
+            let mut leads_to = fsops::parent(path).join(after);
+            // A bin directory is judged by its `go`: Homebrew's keg `bin` holds links into
+            // `libexec/bin`, a different directory with the same programs.
+            let want = match (i, kind) {
+                (0, LinkKind::GoBinary) => Some(goroot.join("bin/go")),
+                (0, LinkKind::Goroot) => Some(goroot.clone()),
+                (0, LinkKind::BinDir) => {
+                    leads_to.push("go");
+                    Some(goroot.join("bin/go"))
+                }
+                _ => None,
+            };
+            let ok = match &want {
+                Some(w) => same_file(&leads_to, w),
+                None => leads_to.exists(),
+            };
+            if !ok {
+                return Err(unhealthy(vec![format!(
+                    "{} does not lead to {}",
+                    after.display(),
+                    want.as_deref().unwrap_or(&leads_to).display()
+                )]));
+            }
+        }
+        Ok(())
+    }
+
+    /// Why `to` is not a candidate, starting with `: `.
+    fn why_not(&self, report: &Report, to: &Path) -> String {
+        let problems = match report
+            .installations
+            .iter()
+            .find(|i| same_path(&i.goroot, to))
+        {
+            Some(i) if !i.healthy => i.problems.clone(),
+            Some(i) if i.source == Source::ToolchainCache => {
+                vec!["it is a GOTOOLCHAIN download, which `go clean -modcache` removes".into()]
+            }
+            Some(_) => vec!["a link Homebrew made is pointed only at Homebrew's kegs".into()],
+            None => {
+                let i = install::read(&self.ctx, to, Source::Unknown, &mut Inspector::default());
+                if i.healthy {
+                    vec!["it is not an installation gowarden found".into()]
+                } else {
+                    i.problems
+                }
+            }
+        };
+        format!(": {}", problems.join("; "))
+    }
+
+    fn saved_path(&self, sha: &str) -> PathBuf {
+        self.data_dir.join("saved").join(sha)
+    }
+
+    /// A saved file's content, if it is there and intact.
+    fn saved(&self, sha: &str) -> Option<Vec<u8>> {
+        fs::read(self.saved_path(sha))
+            .ok()
+            .filter(|b| fsops::sha256(b) == sha)
+    }
+
+    /// Keeps `bytes` in `saved/<sha256>`, durably.
+    fn save(&self, bytes: &[u8]) -> Result<(), RepairError> {
+        let sha = fsops::sha256(bytes);
+        if self.saved(&sha).is_some() {
+            return Ok(());
+        }
+        let dir = self.data_dir.join("saved");
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(io_err("create", &dir))?;
+        let path = self.saved_path(&sha);
+        let temp = dir.join(format!(".{sha}.{}.tmp", std::process::id()));
+        let fail = |e: FsError| match e {
+            FsError::Io { op, path, source } => RepairError::Io { op, path, source },
+            FsError::Changed { path, .. } => RepairError::Io {
+                op: "save",
+                path,
+                source: io::ErrorKind::AlreadyExists.into(),
+            },
+        };
+        fsops::remove_if_present(&temp).map_err(fail)?;
+        fsops::write_new(&temp, bytes, None).map_err(fail)?;
+        fs::rename(&temp, &path).map_err(io_err("save", &path))?;
+        fsops::sync_parent(&path).map_err(fail)
+    }
+
+    /// A new transaction id: the time, and four hex digits that differ between processes.
+    fn new_id(&self) -> Result<String, RepairError> {
+        let ids: Vec<String> = self
+            .journal
+            .read_all::<RepairRecord>()?
+            .records
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        let stamp: String = record::rfc3339(SystemTime::now())
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let mut n = (nanos ^ (std::process::id() << 12)).wrapping_mul(0x9E37_79B9);
+        loop {
+            let id = format!("{}-{}-{:04x}", &stamp[..8], &stamp[8..], n >> 16);
+            if !ids.contains(&id) {
+                return Ok(id);
+            }
+            n = n.wrapping_add(0x1_0000);
+        }
+    }
+}
+
+/// Whether an OS error means "not allowed" (rather than "broken").
+fn denied(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM))
+}
+
+fn io_err(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> RepairError + use<> {
+    let path = path.to_path_buf();
+    move |source| RepairError::Io { op, path, source }
+}
+
+/// A shell startup file's bytes (at most [`MAX_SHELL_FILE`]).
+fn read_shell_file(real: &Path) -> Result<Vec<u8>, RepairError> {
+    let meta = fs::metadata(real).map_err(io_err("read", real))?;
+    if !meta.is_file() || meta.len() > MAX_SHELL_FILE {
+        return Err(RepairError::Changed {
+            path: real.to_path_buf(),
+            expected: "a shell startup file under 1 MiB".into(),
+            found: fsops::describe(real),
+        });
+    }
+    fs::read(real).map_err(io_err("read", real))
+}
+
+/// The symlinks in `dir`.
+fn siblings(dir: &Path) -> Vec<Sibling> {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Sibling> = rd
+        .flatten()
+        .filter_map(|e| {
+            let path = e.path();
+            Some(Sibling {
+                target: fsops::link_text(&path)?,
+                path,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// The same path, lexically or on disk.
+fn same_path(a: &Path, b: &Path) -> bool {
+    symlink::clean(a) == symlink::clean(b)
+        || matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
+}
+
+/// The same file on disk (symlinks followed).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
+        _ => false,
+    }
+}
+
+fn repair_message(plan: &Plan) -> String {
+    match plan.edits.first() {
+        Some(Edit::Link {
+            path,
+            before,
+            after,
+        }) => {
+            let more = match plan.edits.len() - 1 {
+                0 => String::new(),
+                1 => " (and 1 more link into the same tree)".into(),
+                n => format!(" (and {n} more links into the same tree)"),
+            };
+            format!(
+                "repaired {}: it now points to {} (was {}){more}",
+                path.display(),
+                after.display(),
+                before.display()
+            )
+        }
+        Some(Edit::ShellLine {
+            path, line, before, ..
+        }) => format!(
+            "commented out line {line} of {} (`{before}`)",
+            path.display()
+        ),
+        None => "repaired nothing".into(),
+    }
+}
+
+fn undo_message(repair: &RepairRecord) -> String {
+    let what = match repair.edits.first() {
+        Some(Edit::Link { path, before, .. }) => {
+            format!("{} points to {} again", path.display(), before.display())
+        }
+        Some(Edit::ShellLine { path, line, .. }) => {
+            format!("line {line} of {} is back as it was", path.display())
+        }
+        None => "nothing changed".into(),
+    };
+    format!("undid repair {}: {what}", repair.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::fixture;
+    use crate::report::{Role, Severity, Subject};
+
+    fn finding(id: &str, code: Code, path: &str, action: Action) -> Finding {
+        Finding {
+            id: id.into(),
+            code,
+            severity: Severity::Error,
+            message: String::new(),
+            why: String::new(),
+            fix: "x".into(),
+            subjects: vec![Subject {
+                role: Role::GoLink,
+                path: path.into(),
+                line: None,
+            }],
+            action,
+        }
+    }
+
+    fn relink(link: &str) -> Action {
+        Action::Relink {
+            link: link.into(),
+            link_kind: LinkKind::GoBinary,
+            current_target: "x".into(),
+            candidates: vec![crate::report::Candidate {
+                target: "y".into(),
+                goroot: "/y".into(),
+                version: None,
+                archs: Vec::new(),
+                source: Source::Unknown,
+                native: true,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_finding_is_named_by_id_code_or_path() {
+        let mut r = fixture::report("darwin/arm64");
+        r.findings = vec![
+            finding(
+                "dangling-symlink:/a/go",
+                Code::DanglingSymlink,
+                "/a/go",
+                relink("/a/go"),
+            ),
+            finding(
+                "dangling-symlink:/b/go",
+                Code::DanglingSymlink,
+                "/b/go",
+                relink("/b/go"),
+            ),
+            finding("no-go-on-path", Code::NoGoOnPath, "/b/go", Action::None),
+        ];
+        let cwd = Path::new("/a");
+        assert_eq!(
+            find(&r, "dangling-symlink:/b/go", cwd).unwrap().id,
+            "dangling-symlink:/b/go"
+        );
+        assert_eq!(find(&r, "/a/go", cwd).unwrap().id, "dangling-symlink:/a/go");
+        assert_eq!(
+            find(&r, "go", cwd).unwrap().id,
+            "dangling-symlink:/a/go",
+            "relative to cwd"
+        );
+        assert_eq!(
+            find(&r, "/b/./go", cwd).unwrap().id,
+            "dangling-symlink:/b/go",
+            "two findings name /b/go, one can be repaired"
+        );
+        let e = find(&r, "dangling-symlink", cwd).unwrap_err();
+        assert!(
+            matches!(e, RepairError::Ambiguous { ref ids, .. } if ids.len() == 2),
+            "{e:?}"
+        );
+        assert_eq!(find(&r, "no-go-on-path", cwd).unwrap().id, "no-go-on-path");
+        let e = find(&r, "symlink-loop", cwd).unwrap_err();
+        assert!(matches!(e, RepairError::NotFound { .. }), "{e:?}");
+        let e = find(&r, "/c/go", cwd).unwrap_err();
+        assert_eq!(e.status(), Status::Refused);
+        assert_eq!(e.reason(), "not-found");
+    }
+
+    fn pending(id: &str, edits: Vec<Edit>) -> RepairRecord {
+        RepairRecord {
+            kind: RecordKind::Repair,
+            id: id.into(),
+            at: "2026-05-23T14:15:03Z".into(),
+            finding: "dangling-symlink:/x".into(),
+            undoes: None,
+            path: edits[0].path().to_path_buf(),
+            edits,
+            outcome: Outcome::Pending,
+            reconciled: false,
+            message: "m".into(),
+            error: None,
+        }
+    }
+
+    fn link_edit(path: &Path, before: &str, after: &str) -> Edit {
+        Edit::Link {
+            path: path.to_path_buf(),
+            before: before.into(),
+            after: after.into(),
+        }
+    }
+
+    #[test]
+    fn an_interrupted_transaction_is_settled_from_the_disk_once() {
+        let d = tempfile::tempdir().unwrap();
+        let ctx = Context::fake(&[], "linux/amd64", "/", d.path());
+        let repairs =
+            Repairs::with_data_dir(&ctx, doctor::Options::default(), d.path().join("data"));
+        let (go, gofmt, other) = (
+            d.path().join("go"),
+            d.path().join("gofmt"),
+            d.path().join("x"),
+        );
+        // Halfway: go was swapped, gofmt not yet; its temporary link is still there.
+        std::os::unix::fs::symlink("new/go", &go).unwrap();
+        std::os::unix::fs::symlink("old/gofmt", &gofmt).unwrap();
+        std::os::unix::fs::symlink("new/gofmt", fsops::temp_path(&gofmt, "t1", 1)).unwrap();
+        // Another, interrupted after someone else changed its path: a conflict, left alone,
+        // with a temporary name holding neither side kept too.
+        std::os::unix::fs::symlink("theirs", &other).unwrap();
+        let stranger = fsops::temp_path(&other, "t2", 0);
+        std::os::unix::fs::symlink("unknown", &stranger).unwrap();
+        repairs
+            .journal()
+            .append(&pending(
+                "t1",
+                vec![
+                    link_edit(&go, "old/go", "new/go"),
+                    link_edit(&gofmt, "old/gofmt", "new/gofmt"),
+                ],
+            ))
+            .unwrap();
+        repairs
+            .journal()
+            .append(&pending("t2", vec![link_edit(&other, "a", "b")]))
+            .unwrap();
+
+        let r = repairs.reconcile().unwrap();
+        let outcomes: Vec<_> = r
+            .records
+            .iter()
+            .map(|r| (r.id.as_str(), r.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [("t1", Outcome::RolledBack), ("t2", Outcome::Conflict)]
+        );
+        assert!(r.records.iter().all(|r| r.reconciled));
+        assert!(r.unresolved.is_empty());
+        assert_eq!(
+            fsops::link_text(&go).unwrap(),
+            Path::new("old/go"),
+            "put back"
+        );
+        assert_eq!(fsops::link_text(&gofmt).unwrap(), Path::new("old/gofmt"));
+        assert!(
+            fsops::link_text(&fsops::temp_path(&gofmt, "t1", 1)).is_none(),
+            "ours removed"
+        );
+        assert_eq!(
+            fsops::link_text(&stranger).unwrap(),
+            Path::new("unknown"),
+            "not ours: kept"
+        );
+        assert_eq!(fsops::link_text(&other).unwrap(), Path::new("theirs"));
+        assert!(
+            repairs.reconcile().unwrap().records.is_empty(),
+            "settled once"
+        );
+    }
+
+    #[test]
+    fn repairable_findings_are_relinks_with_a_candidate_and_shell_edits() {
+        let mut r = fixture::report("darwin/arm64");
+        let mut none = relink("/c/go");
+        if let Action::Relink { candidates, .. } = &mut none {
+            candidates.clear();
+        }
+        r.findings = vec![
+            finding("a", Code::DanglingSymlink, "/a/go", relink("/a/go")),
+            finding("c", Code::DanglingSymlink, "/c/go", none),
+            finding(
+                "s",
+                Code::GorootEnvMismatch,
+                "/x",
+                Action::EditShellFile {
+                    file: "/h/.zshrc".into(),
+                    line: 1,
+                    text: "export GOROOT=/x".into(),
+                },
+            ),
+        ];
+        let ids: Vec<_> = repairable(&r).iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["a", "s"]);
+    }
+}
