@@ -23,7 +23,7 @@ use crate::report::{
 };
 use crate::shell;
 use crate::symlink::{self, Chain, End};
-use crate::toolchain::{self, SettingSource};
+use crate::toolchain;
 
 /// The Go settings a report records, with where `go` reads each from.
 pub const SETTINGS: &[&str] = &[
@@ -228,16 +228,7 @@ fn settings(ctx: &Context, user_env: &EnvFile, goroot_env: &EnvFile) -> BTreeMap
     SETTINGS
         .iter()
         .filter_map(|&name| {
-            let (value, origin) = if let Some(v) = ctx.var_str(name) {
-                (v, SettingSource::Env)
-            } else if let Some(v) = user_env.get(name) {
-                (v.to_string(), SettingSource::GoEnvFile)
-            } else {
-                (
-                    goroot_env.get(name)?.to_string(),
-                    SettingSource::GorootGoEnv,
-                )
-            };
+            let (value, origin) = toolchain::lookup(ctx, user_env, goroot_env, name)?;
             Some((name.to_string(), Setting { value, origin }))
         })
         .collect()

@@ -228,10 +228,12 @@ fn asdf(ctx: &Context, root: &Path) -> Result<Choice, Unresolved> {
                 sets_goroot: false,
             });
         }
-        let dir = match v.strip_prefix("path:") {
+        // The golang plugin keeps the Go tree in `<install>/go`, for `path:` installs too.
+        let install = match v.strip_prefix("path:") {
             Some(p) => PathBuf::from(p),
-            None => installs.join(v).join("go"),
+            None => installs.join(v),
         };
+        let dir = install.join("go");
         if dir.is_dir() {
             return Ok(Choice {
                 requested: v.into(),

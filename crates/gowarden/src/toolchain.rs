@@ -153,10 +153,8 @@ pub struct Toolchain {
     pub reason: String,
     /// The setting is malformed; `go` refuses to run with this message.
     pub error: Option<String>,
-    /// `GOWORK` names a file that does not exist: every go command in module mode fails with
-    /// "reading go.work: ... no such file or directory".
-    #[serde(serialize_with = "crate::serde_opt_path")]
-    pub gowork_missing: Option<PathBuf>,
+    /// `GOWORK` is unusable: every go command in module mode fails.
+    pub gowork_problem: Option<GoworkProblem>,
     /// For a toolchain in the module cache: whether the checksum database's answer for it is
     /// cached too (`cache/download/sumdb/<db>/lookup/...`), so that go can verify it offline.
     pub sumdb_cached: Option<bool>,
@@ -172,6 +170,46 @@ impl Toolchain {
     }
 }
 
+/// A Go setting as `go`'s `cfg.Getenv` reads it: the environment, then the user's go env file,
+/// then `$GOROOT/go.env` (FACTS.md §2.1); empty values are unset.
+pub fn lookup(
+    ctx: &Context,
+    user_env: &EnvFile,
+    goroot_env: &EnvFile,
+    name: &str,
+) -> Option<(String, SettingSource)> {
+    if let Some(v) = ctx.var_str(name) {
+        return Some((v, SettingSource::Env));
+    }
+    [
+        (user_env, SettingSource::GoEnvFile),
+        (goroot_env, SettingSource::GorootGoEnv),
+    ]
+    .into_iter()
+    .find_map(|(file, source)| {
+        file.get(name)
+            .filter(|v| !v.is_empty())
+            .map(|v| (v.to_string(), source))
+    })
+}
+
+/// What is wrong with GOWORK, as `modload.FindGoWork` sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum GoworkProblem {
+    /// It names a file that does not exist: "reading go.work: open ...: no such file".
+    Missing {
+        /// The file.
+        #[serde(serialize_with = "crate::serde_path")]
+        path: PathBuf,
+    },
+    /// It is neither `off`, `auto` nor an absolute path: "invalid GOWORK: not an absolute path".
+    NotAbsolute {
+        /// Its value.
+        value: String,
+    },
+}
+
 /// Decides the toolchain for the active `go` (bundled version `local`, built for `os`/`arch`).
 pub fn select(
     ctx: &Context,
@@ -180,15 +218,8 @@ pub fn select(
     local: Option<&GoVersion>,
     target: (&Os, &Arch),
 ) -> Toolchain {
-    let (value, source) = if let Some(v) = ctx.var_str("GOTOOLCHAIN") {
-        (v, SettingSource::Env)
-    } else if let Some(v) = user_env.get("GOTOOLCHAIN") {
-        (v.to_string(), SettingSource::GoEnvFile)
-    } else if let Some(v) = goroot_env.get("GOTOOLCHAIN") {
-        (v.to_string(), SettingSource::GorootGoEnv)
-    } else {
-        ("local".to_string(), SettingSource::Default)
-    };
+    let (value, source) = lookup(ctx, user_env, goroot_env, "GOTOOLCHAIN")
+        .unwrap_or_else(|| ("local".to_string(), SettingSource::Default));
     let local_name = local.and_then(GoVersion::release_name);
     let mut t = Toolchain {
         value: value.clone(),
@@ -202,7 +233,7 @@ pub fn select(
         provider: Provider::Local,
         reason: String::new(),
         error: None,
-        gowork_missing: None,
+        gowork_problem: None,
         sumdb_cached: None,
     };
 
@@ -256,8 +287,9 @@ pub fn select(
 
     // The module file is read in every mode: its go line is a requirement the toolchain that
     // runs must meet, whether or not GOTOOLCHAIN lets it pick one.
-    let (file, gowork_missing) = find_module_file(ctx);
-    t.gowork_missing = gowork_missing;
+    let gowork = lookup(ctx, user_env, goroot_env, "GOWORK").map(|(v, _)| v);
+    let (file, gowork_problem) = find_module_file(ctx, gowork.as_deref());
+    t.gowork_problem = gowork_problem;
     if let Some(file) = file {
         let text = fs::read(&file)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -299,7 +331,7 @@ pub fn select(
             {
                 let mut name_for = format!("go{}", t.go_line.as_deref().unwrap_or_default());
                 // A language version is not a toolchain: go 1.22 means go1.22.0 (go.dev/issue/62278).
-                if go.is_language() && go.language().is_some_and(|l| l >= (1, 21)) {
+                if language_only(&go) {
                     name_for.push_str(".0");
                 }
                 t.reason = format!(
@@ -333,7 +365,7 @@ pub fn select(
         })
         .filter(|(_, d)| d.join("bin/go").is_file())
     {
-        t.sumdb_cached = Some(sumdb_cached(ctx, user_env, &mc, &dir));
+        t.sumdb_cached = Some(sumdb_cached(ctx, user_env, goroot_env, &mc, &dir));
         Provider::ModuleCache(dir)
     } else if mode == "path" {
         Provider::Unavailable
@@ -354,6 +386,12 @@ fn display_min(min_name: &str, local: Option<&GoVersion>) -> String {
     }
 }
 
+/// A language version such as `1.24` that, since Go 1.21, names no toolchain: the release is
+/// `1.24.0` (go.dev/issue/62278), and `go1.24` as a toolchain is invalid.
+pub fn language_only(v: &GoVersion) -> bool {
+    v.is_language() && v.language().is_some_and(|l| l >= (1, 21))
+}
+
 /// `gover.FromToolchain`: `go1.23.4`, `go1.23.4-custom`, `gccgo-go1.20.3` → their version.
 pub fn version_of_toolchain(name: &str) -> Option<GoVersion> {
     let at = if name.starts_with("go1") {
@@ -366,35 +404,45 @@ pub fn version_of_toolchain(name: &str) -> Option<GoVersion> {
     v.parse().ok()
 }
 
-/// `go.work` (unless `GOWORK=off`; `GOWORK=<file>`) else `go.mod`, upward from cwd; and the
-/// file GOWORK names when it does not exist.
-fn find_module_file(ctx: &Context) -> (Option<PathBuf>, Option<PathBuf>) {
-    match ctx.var_str("GOWORK").as_deref() {
-        Some("off") => {}
-        Some(file) => {
-            let p = ctx.cwd().join(file);
-            if p.is_file() {
-                return (Some(p), None);
-            }
-            return (find_up(ctx.cwd(), "go.mod"), Some(p));
-        }
-        None => {
-            if let Some(p) = find_up(ctx.cwd(), "go.work") {
-                return (Some(p), None);
-            }
-        }
+/// The `go.work` (`GOWORK` unset or `auto`: found upward from cwd; `off`: none; else the
+/// absolute path it names) or else the `go.mod` upward from cwd, as `modload.FindGoWork` and
+/// `FindGoMod` find them; and what is wrong with GOWORK when something is.
+fn find_module_file(
+    ctx: &Context,
+    gowork: Option<&str>,
+) -> (Option<PathBuf>, Option<GoworkProblem>) {
+    let go_mod = || find_up(ctx.cwd(), "go.mod");
+    match gowork {
+        Some("off") => (go_mod(), None),
+        None | Some("auto") => (find_up(ctx.cwd(), "go.work").or_else(go_mod), None),
+        Some(file) if !Path::new(file).is_absolute() => (
+            go_mod(),
+            Some(GoworkProblem::NotAbsolute {
+                value: file.to_string(),
+            }),
+        ),
+        Some(file) if Path::new(file).is_file() => (Some(PathBuf::from(file)), None),
+        Some(file) => (
+            go_mod(),
+            Some(GoworkProblem::Missing {
+                path: PathBuf::from(file),
+            }),
+        ),
     }
-    (find_up(ctx.cwd(), "go.mod"), None)
 }
 
 /// Whether the checksum database's answer for the toolchain module in `dir` is cached under
 /// the module cache `mc`, so go verifies it without the network (`GOSUMDB` names the database,
 /// `sum.golang.org` by default; `+key` and a URL may follow the name).
-fn sumdb_cached(ctx: &Context, user_env: &EnvFile, mc: &Path, dir: &Path) -> bool {
-    let db = ctx
-        .var_str("GOSUMDB")
-        .or_else(|| user_env.get("GOSUMDB").map(str::to_string))
-        .unwrap_or_else(|| "sum.golang.org".into());
+fn sumdb_cached(
+    ctx: &Context,
+    user_env: &EnvFile,
+    goroot_env: &EnvFile,
+    mc: &Path,
+    dir: &Path,
+) -> bool {
+    let db = lookup(ctx, user_env, goroot_env, "GOSUMDB")
+        .map_or_else(|| "sum.golang.org".into(), |(v, _)| v);
     let name = db
         .split_whitespace()
         .next()

@@ -1,7 +1,7 @@
 //! Checks on Go settings: GOOS/GOARCH and GOTOOLCHAIN.
 
 use crate::report::{Action, Code, Finding, Report, Role, Severity};
-use crate::toolchain::{Provider, SettingSource};
+use crate::toolchain::{GoworkProblem, Provider, SettingSource};
 
 use super::{Draft, setting, unset};
 
@@ -15,11 +15,7 @@ pub(super) fn goarch_env_foreign(r: &Report) -> Vec<Finding> {
             if value == host_value {
                 return None;
             }
-            let from = match origin {
-                SettingSource::GoEnvFile => "in the go env file",
-                SettingSource::GorootGoEnv => "in $GOROOT/go.env",
-                _ => "in the environment",
-            };
+            let from = origin_words(origin);
             let mut d = Draft::new(
                 Code::GoarchEnvForeign,
                 Severity::Warning,
@@ -38,29 +34,45 @@ pub(super) fn goarch_env_foreign(r: &Report) -> Vec<Finding> {
         .collect()
 }
 
-/// `gowork-missing`: GOWORK names a file that is not there.
+/// `gowork-missing`: GOWORK names a file that is not there, or is not an absolute path.
 pub(super) fn gowork_missing(r: &Report) -> Vec<Finding> {
-    let Some(file) = r
+    let Some(problem) = r
         .gotoolchain
         .as_ref()
-        .and_then(|t| t.gowork_missing.as_ref())
+        .and_then(|t| t.gowork_problem.as_ref())
     else {
         return Vec::new();
     };
     let origin = setting(r, "GOWORK").map_or(SettingSource::Env, |(_, o)| o);
+    let (message, why, key) = match problem {
+        GoworkProblem::Missing { path } => (
+            format!("GOWORK names {}, which does not exist", path.display()),
+            format!(
+                "every go command in module mode fails with: go: reading go.work: open {}: no such file or directory",
+                path.display()
+            ),
+            path.display().to_string(),
+        ),
+        GoworkProblem::NotAbsolute { value } => (
+            format!(
+                "GOWORK={value} is not an absolute path ({})",
+                origin.words()
+            ),
+            "every go command in module mode fails with: go: invalid GOWORK: not an absolute path"
+                .to_string(),
+            value.clone(),
+        ),
+    };
     vec![
         Draft::new(
             Code::GoworkMissing,
             Severity::Error,
-            format!("GOWORK names {}, which does not exist", file.display()),
-            format!(
-                "every go command in module mode fails with: go: reading go.work: open {}: no such file or directory",
-                file.display()
-            ),
+            message,
+            why,
             unset("GOWORK", origin),
         )
-        .hint("or create the workspace there with `go work init`")
-        .key(file.display().to_string())
+        .hint("or set GOWORK to an absolute path, or create the workspace with `go work init`")
+        .key(key)
         .done(),
     ]
 }
@@ -162,12 +174,9 @@ pub(super) fn goos_goarch_unsupported(r: &Report) -> Vec<Finding> {
     ]
 }
 
-fn origin_words(origin: SettingSource) -> &'static str {
-    match origin {
-        SettingSource::GoEnvFile => "in the go env file",
-        SettingSource::GorootGoEnv => "in $GOROOT/go.env",
-        _ => "in the environment",
-    }
+/// "in the environment", "in the go env file", "in $GOROOT/go.env".
+fn origin_words(origin: SettingSource) -> String {
+    format!("in {}", origin.words())
 }
 
 /// `gotoolchain-invalid`: GOTOOLCHAIN, or a `toolchain` line, names no toolchain.
@@ -336,7 +345,9 @@ mod tests {
         t.selected = Selected::Local;
         r.gotoolchain = Some(t.clone());
         assert!(gowork_missing(&r).is_empty());
-        t.gowork_missing = Some(PathBuf::from("/gone/go.work"));
+        t.gowork_problem = Some(GoworkProblem::Missing {
+            path: PathBuf::from("/gone/go.work"),
+        });
         r.gotoolchain = Some(t);
         let f = &gowork_missing(&r)[0];
         assert_eq!(f.severity, Severity::Error);
@@ -349,6 +360,13 @@ mod tests {
                 origin: EnvOrigin::Environment
             }
         );
+        let mut t = toolchain(Provider::Local);
+        t.gowork_problem = Some(GoworkProblem::NotAbsolute {
+            value: "go.work".into(),
+        });
+        r.gotoolchain = Some(t);
+        let f = &gowork_missing(&r)[0];
+        assert!(f.why.contains("not an absolute path"), "{}", f.why);
     }
 
     #[test]

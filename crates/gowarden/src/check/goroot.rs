@@ -38,7 +38,9 @@ fn overridden(source: GorootSource) -> bool {
     matches!(source, GorootSource::Env | GorootSource::GoEnvFile)
 }
 
-/// The startup-file line that sets this GOROOT: the one naming this value, else the last read.
+/// The startup-file line that sets this GOROOT: the last one naming this very value. A line
+/// setting another value is not proof (GOROOT may come from launchd, an IDE, /etc/profile), and
+/// commenting it out would touch an unrelated line.
 fn origin<'a>(
     r: &'a Report,
     root: &std::path::Path,
@@ -52,7 +54,6 @@ fn origin<'a>(
         .iter()
         .rev()
         .find(|a| a.text.contains(&text))
-        .or(r.goroot_assignments.last())
 }
 
 /// How to stop overriding GOROOT, and where it is set, in words.

@@ -474,7 +474,7 @@ pub(crate) mod fixture {
             provider,
             reason: "go.mod requires go 1.24.0".into(),
             error: None,
-            gowork_missing: None,
+            gowork_problem: None,
             sumdb_cached: None,
         }
     }

@@ -129,7 +129,7 @@ pub(super) fn switch_blocked(r: &Report) -> Option<Draft> {
     let proxy_off = setting(r, "GOPROXY")
         .is_some_and(|(v, _)| v.split([',', '|']).next().map(str::trim) == Some("off"));
     let language = crate::toolchain::version_of_toolchain(name)
-        .is_some_and(|v| v.is_language() && v.language().is_some_and(|l| l >= (1, 21)));
+        .is_some_and(|v| crate::toolchain::language_only(&v));
     let (message, why, action) = match &t.provider {
         Provider::Unavailable => (
             format!(
@@ -221,7 +221,10 @@ pub(super) fn module_needs_newer_go(r: &Report) -> Vec<Finding> {
     ) else {
         return Vec::new();
     };
-    if needed <= *running || !e.present {
+    // Before Go 1.21 the go line was advice: the build went ahead (and only mentioned it when
+    // compiling failed).
+    let enforces = running.language().is_some_and(|l| l >= (1, 21));
+    if needed <= *running || !e.present || !enforces {
         return Vec::new();
     }
     let name = file
@@ -408,6 +411,15 @@ mod tests {
                 "go {line}"
             );
         }
+        // Go 1.20 and older build anyway.
+        r.effective = Some(fixture::effective("go1.20.14", "/go", Via::Local));
+        t.go_line = Some("1.24.0".into());
+        r.gotoolchain = Some(t.clone());
+        assert!(
+            module_needs_newer_go(&r).is_empty(),
+            "go1.20 does not enforce"
+        );
+        r.effective = Some(fixture::effective("go1.23.2", "/go", Via::Local));
         t.go_line = Some("1.2x".into());
         r.gotoolchain = Some(t);
         assert!(module_needs_newer_go(&r).is_empty(), "go-line-invalid's");

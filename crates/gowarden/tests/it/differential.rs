@@ -802,6 +802,21 @@ fn settings() {
                 go(w, V23);
                 w.env("GOWORK", f);
             }),
+            ("GOWORK=auto searches upward as if unset", |w| {
+                go(w, V23);
+                w.env("GOWORK", "auto");
+            }),
+            ("GOWORK names a relative path that exists", |w| {
+                w.write("work/go.work", "go 1.22\n\nuse .\n");
+                go(w, V23);
+                w.env("GOWORK", "go.work");
+                w.expect = Some("gowork-missing");
+            }),
+            ("GOWORK=off in the go env file", |w| {
+                w.write("work/go.work", "go 1.24.11\n\nuse .\n");
+                go(w, V23);
+                w.go_env_file("GOWORK=off\n");
+            }),
             ("an unsupported GOOS/GOARCH pair", |w| {
                 go(w, V23);
                 w.env("GOOS", "plan9").env("GOARCH", "bogus");
