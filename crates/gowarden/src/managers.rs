@@ -92,14 +92,15 @@ pub fn resolve(
     }
 }
 
+/// The version a manager's variable sets, with the variable as what decided it.
+fn from_env(ctx: &Context, var: &str) -> Option<(String, Decider)> {
+    let v = ctx.var_str(var)?;
+    Some((v, Decider::Env { var: var.into() }))
+}
+
 fn goenv(ctx: &Context, root: &Path) -> Result<Choice, Unresolved> {
-    let (value, decided_by) = if let Some(v) = ctx.var_str("GOENV_VERSION") {
-        (
-            Some(v),
-            Decider::Env {
-                var: "GOENV_VERSION".into(),
-            },
-        )
+    let (value, decided_by) = if let Some((v, by)) = from_env(ctx, "GOENV_VERSION") {
+        (Some(v), by)
     } else {
         let start = ctx
             .var("GOENV_DIR")
@@ -189,13 +190,8 @@ fn goenv_read(file: &Path) -> Option<String> {
 
 fn asdf(ctx: &Context, root: &Path) -> Result<Choice, Unresolved> {
     let installs = root.join("installs/golang");
-    let (line, decided_by) = if let Some(v) = ctx.var_str("ASDF_GOLANG_VERSION") {
-        (
-            Some(v),
-            Decider::Env {
-                var: "ASDF_GOLANG_VERSION".into(),
-            },
-        )
+    let (line, decided_by) = if let Some((v, by)) = from_env(ctx, "ASDF_GOLANG_VERSION") {
+        (Some(v), by)
     } else {
         let name = ctx
             .var_str("ASDF_TOOL_VERSIONS_FILENAME")
@@ -293,13 +289,8 @@ fn mise(ctx: &Context, root: &Path) -> Result<Choice, Unresolved> {
         })
         .or_else(|| ctx.in_home(".config/mise"))
         .map(|d| d.join("config.toml"));
-    let (requested, decided_by) = if let Some(v) = ctx.var_str("MISE_GO_VERSION") {
-        (
-            Some(v),
-            Decider::Env {
-                var: "MISE_GO_VERSION".into(),
-            },
-        )
+    let (requested, decided_by) = if let Some((v, by)) = from_env(ctx, "MISE_GO_VERSION") {
+        (Some(v), by)
     } else {
         let local = ctx.cwd().ancestors().find_map(|d| {
             MISE_FILES.iter().find_map(|name| {
