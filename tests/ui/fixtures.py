@@ -8,9 +8,14 @@ binary on them. Nothing here writes a report by hand: every report, repair outco
 event is what the engine printed or journaled.
 
 Usage: fixtures.py GOWARDEN_BINARY OUT_DIR
-Writes OUT_DIR/<scenario>.json, one document per scenario (see `main`).
+Writes OUT_DIR/<scenario>.json, one document per scenario (see `SCENARIOS`).
+
+The machines are built under one fixed, short directory (MACHINES, removed afterwards) so the
+paths in reports, and so the screenshots, read the same on every run; a lock keeps two runs on
+one machine from sharing it.
 """
 
+import fcntl
 import json
 import os
 import shutil
@@ -292,18 +297,25 @@ SCENARIOS = {
 }
 
 
+MACHINES = Path(tempfile.gettempdir()) / "gowarden-ui"
+
+
 def main() -> None:
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     binary = Path(sys.argv[1]).resolve()
     out_dir = Path(sys.argv[2])
     out_dir.mkdir(parents=True, exist_ok=True)
-    # A short temp prefix keeps the screenshots' paths readable.
-    with tempfile.TemporaryDirectory(prefix="gw-") as top:
-        for name, build in SCENARIOS.items():
-            doc = build(binary, Path(top))
-            (out_dir / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
-            print(f"fixtures.py: {name}", file=sys.stderr)
+    with open(f"{MACHINES}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shutil.rmtree(MACHINES, ignore_errors=True)
+        try:
+            for name, build in SCENARIOS.items():
+                doc = build(binary, MACHINES)
+                (out_dir / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
+                print(f"fixtures.py: {name}", file=sys.stderr)
+        finally:
+            shutil.rmtree(MACHINES, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 //   GOWARDEN_UI_DIST      the `vite build --mode mock` output (default ui/dist-mock)
 //   GOWARDEN_UI_FIXTURES  the fixtures tests/ui/fixtures.py wrote
 //   CHROMIUM              the browser (default /usr/bin/chromium)
+//   GOWARDEN_UI_SHOTS     where screenshots go (default target/ui-screenshots; scripts/test-ui
+//                         --docs points it at docs/ to refresh the README's pictures)
 
 import { createRequire } from "node:module";
 import { createServer } from "node:http";
@@ -21,7 +23,7 @@ const { chromium } = require("playwright-core");
 
 export const dist = process.env.GOWARDEN_UI_DIST ?? path.join(ui, "dist-mock");
 export const fixturesDir = process.env.GOWARDEN_UI_FIXTURES ?? path.join(repo, "target", "ui-fixtures");
-export const docsDir = path.join(repo, "docs");
+export const shotsDir = process.env.GOWARDEN_UI_SHOTS ?? path.join(repo, "target", "ui-screenshots");
 
 /** A scenario document fixtures.py wrote. */
 export function fixture(name) {
@@ -114,11 +116,11 @@ export function emit(page, event, payload) {
   return page.evaluate(([e, p]) => window.__gowardenMock.emit(e, p), [event, payload]);
 }
 
-/** A PNG of the popover into docs/. */
+/** A PNG of the popover at 360×520 (2x). */
 export async function screenshot(page, name) {
-  mkdirSync(docsDir, { recursive: true });
+  mkdirSync(shotsDir, { recursive: true });
   // Animations are off (reduced motion), so the picture is the same on every run.
-  await page.screenshot({ path: path.join(docsDir, `ui-${name}.png`), animations: "disabled", caret: "hide" });
+  await page.screenshot({ path: path.join(shotsDir, `ui-${name}.png`), animations: "disabled", caret: "hide" });
 }
 
 /** axe-core from ui/'s devDependencies, injected into the page. */

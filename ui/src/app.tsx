@@ -32,11 +32,16 @@ export function App() {
   const [recent, setRecent] = useState<RecentRepair[]>([]);
   const [tab, setTab] = useState<Tab>("status");
   const [now, setNow] = useState(() => Date.now());
+  // How many reports have arrived: lets tests (and nothing else) wait for an update.
+  const [scans, setScans] = useState(0);
+  // A repair just done: its Undo button takes the focus its finding's Repair button had.
+  const [focusUndo, setFocusUndo] = useState<string | null>(null);
   const tabRef = useRef<Tab>(tab);
   tabRef.current = tab;
 
   const receive = useCallback((r: Report) => {
     setReport(r);
+    setScans((n) => n + 1);
     setReportAt(Date.now());
     setNow(Date.now());
     setLoadError(null);
@@ -57,7 +62,10 @@ export function App() {
     ipc
       .getReport()
       .then((r) => {
-        if (alive && r) setReport((cur) => cur ?? (setReportAt(Date.now()), r));
+        if (!alive || !r) return;
+        setReport((cur) => cur ?? r);
+        setReportAt((at) => at ?? Date.now());
+        setScans((n) => n + 1);
       })
       .catch((e: unknown) => alive && setLoadError(ipc.toIpcError(e)));
     ipc
@@ -99,6 +107,7 @@ export function App() {
       if (outcome.status === "done" || outcome.status === "dry-run") {
         setRecent((list) => [{ outcome }, ...list.filter((x) => x.outcome.transaction !== outcome.transaction)]);
         setRepairs(({ [id]: _, ...rest }) => rest);
+        setFocusUndo(outcome.transaction);
         announce(outcome.message);
       } else {
         setRepairs((r) => ({ ...r, [id]: { phase: "failed", message: outcome.message, reason: outcome.status } }));
@@ -149,7 +158,7 @@ export function App() {
   };
 
   return (
-    <div class="popover">
+    <div class="popover" data-scans={scans}>
       <Header
         report={report}
         reportAt={reportAt}
@@ -164,7 +173,7 @@ export function App() {
           <Tabs tab={tab} onSelect={selectTab} unseen={unseen} />
           <main class="content">
             <div id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`}>
-            {tab === "status" && <StatusPanel report={report} repairs={repairs} recent={recent} onRepair={onRepair} onUndo={onUndo} />}
+            {tab === "status" && <StatusPanel report={report} repairs={repairs} recent={recent} focusUndo={focusUndo} onRepair={onRepair} onUndo={onUndo} />}
             {tab === "installations" && <InstallationsPanel report={report} />}
             {tab === "history" && <HistoryPanel history={history} error={historyError} now={now} />}
             {tab === "settings" && (

@@ -12,7 +12,7 @@ export function relativeTime(at: Date | string | number, now: Date | number): st
   if (Number.isNaN(then)) return "at an unknown time";
   const secs = Math.floor((nowMs - then) / 1000);
   if (secs < 45) return "just now";
-  const mins = Math.round(secs / 60);
+  const mins = Math.floor(secs / 60);
   if (mins < 60) return `${mins} min ago`;
   const hours = Math.floor(mins / 60);
   if (hours < 24) return `${hours} h ago`;

@@ -1,6 +1,6 @@
 // The Status tab: what was repaired, the findings, the active Go, and translated processes.
 
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Finding, Report, TranslatedProcess } from "../generated/report";
 import type { RepairOutcome } from "../generated/ipc";
 import { ViaDescriptions } from "../generated/enums";
@@ -22,13 +22,14 @@ export function StatusPanel(props: {
   report: Report;
   repairs: Record<string, Pending>;
   recent: RecentRepair[];
+  focusUndo: string | null;
   onRepair: (id: string, target?: string) => void;
   onUndo: (transaction: string) => void;
 }) {
   const { report } = props;
   return (
     <>
-      {props.recent.length > 0 && <Repairs recent={props.recent} onUndo={props.onUndo} />}
+      {props.recent.length > 0 && <Repairs recent={props.recent} focusUndo={props.focusUndo} onUndo={props.onUndo} />}
       <Section title="Findings" id="findings" aside={<span class="muted">{findingsSummary(report)}</span>}>
         {report.findings.length > 0 && (
           <ul class="findings" role="list">
@@ -44,10 +45,23 @@ export function StatusPanel(props: {
   );
 }
 
-function Repairs({ recent, onUndo }: { recent: RecentRepair[]; onUndo: (transaction: string) => void }) {
+function Repairs({ recent, focusUndo, onUndo }: { recent: RecentRepair[]; focusUndo: string | null; onUndo: (transaction: string) => void }) {
+  const list = useRef<HTMLUListElement>(null);
+  const focused = useRef<string | null>(null);
+  useEffect(() => {
+    // Once the repaired finding's card is gone with the focus in it, the focus goes to its
+    // Undo; focus held anywhere else is never taken.
+    if (!focusUndo || focused.current === focusUndo) return;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const undo = list.current?.querySelector<HTMLButtonElement>(`[data-transaction="${CSS.escape(focusUndo)}"] button`);
+    if (undo) {
+      undo.focus();
+      focused.current = focusUndo;
+    }
+  });
   return (
     <Section title="Repairs" id="repairs">
-      <ul class="repairs" role="list">
+      <ul class="repairs" role="list" ref={list}>
         {recent.map((r) => (
           <li key={r.outcome.transaction} class="repair" data-transaction={r.outcome.transaction}>
             <p class="outcome">{r.undone ? r.undone.message : r.outcome.message}</p>
