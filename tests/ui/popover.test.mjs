@@ -190,7 +190,8 @@ describe("an Intel go on an arm64 Mac", () => {
     const command = f.action.argv.join(" ");
     assert.equal(await card.locator("code.cmd").innerText(), command);
     await card.getByRole("button", { name: "Copy command" }).click();
-    await card.getByRole("button", { name: "Copy command" }).filter({ hasText: "Copied" }).waitFor();
+    // The announcement stays until the next one (the button's "Copied" goes back after a while).
+    await page.locator('[role="status"][aria-live="polite"]', { hasText: "Copied the command" }).waitFor({ state: "attached" });
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), command);
     await screenshot(page, "rosetta");
     await page.close();
