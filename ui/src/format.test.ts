@@ -122,6 +122,11 @@ describe("docLabel", () => {
     expect(docLabel("A different `go` now runs.")).toBe("A different go now runs");
     expect(docLabel("No errors or warnings.")).toBe("No errors or warnings");
   });
+
+  test("a value without a doc comment falls back to its name", () => {
+    expect(docLabel("", "link-broken")).toBe("link-broken");
+    expect(docLabel(undefined, "link-broken")).toBe("link-broken");
+  });
 });
 
 describe("driftLine", () => {

@@ -103,8 +103,9 @@ export function shellQuote(word: string): string {
 
 /** A doc comment from the schema ("A different `go` now runs.") as a label: no code ticks,
  * no closing full stop. */
-export function docLabel(description: string): string {
-  return description.replace(/`/g, "").replace(/\.\s*$/, "");
+export function docLabel(description: string | undefined, fallback = ""): string {
+  const label = (description ?? "").replace(/`/g, "").replace(/\.\s*$/, "").trim();
+  return label || fallback;
 }
 
 /** One history line: "go1.23.3 → go1.23.4 · /opt/homebrew/bin/go · 2 h ago". */

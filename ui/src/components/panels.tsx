@@ -63,7 +63,7 @@ export function HistoryPanel({ history, error, now }: { history: DriftEvent[] | 
             return (
               <li key={eventKey(e)} class={`event kind-${e.kind}`} title={e.message}>
                 <p class="event-head">
-                  <span class="kind">{docLabel(ChangeKindDescriptions[e.kind] ?? e.kind)}</span>
+                  <span class="kind">{docLabel(ChangeKindDescriptions[e.kind], e.kind)}</span>
                   <time dateTime={e.at} title={e.at}>
                     {line.when}
                   </time>
@@ -134,7 +134,7 @@ export function SettingsPanel(props: {
                 props.onChange({ ...s, notifications: { ...s.notifications, [k]: (e.target as HTMLInputElement).checked } })
               }
             />
-            <span>{docLabel(ChangeKindDescriptions[k])}</span>
+            <span>{docLabel(ChangeKindDescriptions[k], k)}</span>
           </label>
         ))}
       </fieldset>
