@@ -61,6 +61,27 @@ export type Decider =
       kind: "default";
     };
 /**
+ * What is wrong with GOWORK, as `modload.FindGoWork` sees it.
+ *
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "GoworkProblem".
+ */
+export type GoworkProblem =
+  | {
+      kind: "missing";
+      /**
+       * The file.
+       */
+      path: string;
+    }
+  | {
+      kind: "not-absolute";
+      /**
+       * Its value.
+       */
+      value: string;
+    };
+/**
  * Why the login shell's environment could not be read.
  *
  * This interface was referenced by `Report`'s JSON-Schema
@@ -1023,10 +1044,9 @@ export interface Toolchain {
    */
   go_line?: string | null;
   /**
-   * `GOWORK` names a file that does not exist: every go command in module mode fails with
-   * "reading go.work: ... no such file or directory".
+   * `GOWORK` is unusable: every go command in module mode fails.
    */
-  gowork_missing?: string | null;
+  gowork_problem?: GoworkProblem | null;
   /**
    * The toolchain the go command bundles (`go1.23.2`).
    */
