@@ -10,6 +10,7 @@ mod goroot;
 mod host;
 mod links;
 mod path;
+mod watch;
 
 use std::path::{Path, PathBuf};
 
@@ -52,6 +53,7 @@ pub const CHECKS: &[(Code, Check)] = &[
     (Code::TranslatedProcess, host::translated_process),
     (Code::LoginShellEnvFailed, host::login_shell_env_failed),
     (Code::LaunchctlEnv, host::launchctl_env),
+    (Code::WatchDegraded, watch::watch_degraded),
 ];
 
 /// Runs every check on `report`'s facts (its own `findings` are ignored): errors first.
@@ -363,6 +365,7 @@ pub(crate) mod fixture {
             gotoolchain: None,
             go_env_file: None,
             module_cache: None,
+            watch: None,
             findings: Vec::new(),
             status: Status::Ok,
         }
