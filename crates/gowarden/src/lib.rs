@@ -13,12 +13,15 @@
 //! - [`platform`], [`version`]: Go's names for platforms and Go's version order.
 //! - [`render`]: the human-readable text of reports.
 //! - [`journal`]: the append-only JSON-lines journal of drift events and repairs.
+//! - [`watch`]: the watcher (`gowarden watch`) that turns file events into drift events;
+//!   [`history`] reads them back from the journal (`gowarden history`).
 
 pub mod binary;
 pub mod check;
 pub mod context;
 pub mod doctor;
 pub mod goroot;
+pub mod history;
 pub mod host;
 pub mod install;
 pub mod journal;
@@ -32,6 +35,7 @@ pub mod shell;
 pub mod symlink;
 pub mod toolchain;
 pub mod version;
+pub mod watch;
 
 pub use binary::{Inspection, inspect};
 

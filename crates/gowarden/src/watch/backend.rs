@@ -1,0 +1,324 @@
+//! The edge to the OS's file events: notify's recommended watcher (inotify on Linux, FSEvents
+//! on macOS) behind notify-debouncer-mini, with notify's `PollWatcher` (behind the same
+//! debouncer) for what the OS will not watch. Only "these paths changed" crosses into the
+//! watcher's logic ([`super::core`]); event kinds are not needed, because every change is
+//! judged by rescanning and diffing reports.
+//!
+//! Every watch is non-recursive: a directory's own entries are what a report depends on
+//! (links, `go` in PATH directories, trees in install roots), and a recursive watch of a
+//! 15,000-file GOROOT would cost thousands of inotify watches for nothing.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use notify::{
+    Config, ErrorKind, EventHandler, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher,
+    WatcherKind,
+};
+use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer_opt};
+
+use super::Msg;
+use super::core::Backend;
+use crate::report::{PollReason, PolledDir, WatchHealth};
+
+/// A notify watcher with our own reads filtered out: the scan opens files in watched
+/// directories, and inotify reports every open (`IN_OPEN`) as an access event, which would
+/// otherwise trigger the next rescan, forever. An OS overflow ("rescan everything") is
+/// passed on as a change at `/`, which every input is under.
+struct Edge<W>(W);
+
+impl<W: Watcher> Watcher for Edge<W> {
+    fn new<F: EventHandler>(mut handler: F, config: Config) -> notify::Result<Self> {
+        W::new(
+            move |event: notify::Result<notify::Event>| match event {
+                Ok(e) if e.need_rescan() => {
+                    handler.handle_event(Ok(notify::Event::new(e.kind).add_path("/".into())))
+                }
+                Ok(e) if e.kind.is_access() => {}
+                other => handler.handle_event(other),
+            },
+            config,
+        )
+        .map(Edge)
+    }
+
+    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        self.0.watch(path, mode)
+    }
+
+    fn unwatch(&mut self, path: &Path) -> notify::Result<()> {
+        self.0.unwatch(path)
+    }
+
+    fn paths_mut<'me>(&'me mut self) -> Box<dyn notify::PathsMut + 'me> {
+        self.0.paths_mut()
+    }
+
+    fn configure(&mut self, option: Config) -> notify::Result<bool> {
+        self.0.configure(option)
+    }
+
+    fn kind() -> WatcherKind {
+        W::kind()
+    }
+}
+
+/// How one directory is watched.
+#[derive(Debug)]
+struct Watched {
+    /// `(dev, inode)` when the watch was set: a directory deleted and recreated under the
+    /// same name is another directory, and needs a new watch.
+    id: Option<(u64, u64)>,
+    /// Polled instead of watched, and why.
+    polled: Option<PolledDir>,
+}
+
+/// Maps the paths the OS reports back to the paths the watcher asked for. FSEvents reports
+/// real paths (`/private/tmp/...` for `/tmp/...`, the target of a symlinked directory);
+/// inotify reports the path as watched.
+#[derive(Debug, Default)]
+struct Routes(Vec<(PathBuf, PathBuf)>);
+
+impl Routes {
+    fn route(&self, p: PathBuf) -> PathBuf {
+        for (real, asked) in &self.0 {
+            if real != asked
+                && let Ok(rest) = p.strip_prefix(real)
+            {
+                return if rest.as_os_str().is_empty() {
+                    asked.clone()
+                } else {
+                    asked.join(rest)
+                };
+            }
+        }
+        p
+    }
+}
+
+/// The notify edge.
+pub(crate) struct Notify {
+    native: Option<Debouncer<Edge<RecommendedWatcher>>>,
+    /// Why the native watcher could not be started, when it could not.
+    native_error: Option<String>,
+    poll: Option<Debouncer<Edge<PollWatcher>>>,
+    watched: BTreeMap<PathBuf, Watched>,
+    routes: Arc<Mutex<Routes>>,
+    tx: Sender<Msg>,
+    debounce: Duration,
+    poll_interval: Duration,
+    max_watches: Option<usize>,
+}
+
+impl Notify {
+    /// Starts the OS watcher; if it cannot start (no inotify instances left), everything
+    /// will be polled.
+    pub(crate) fn new(
+        tx: Sender<Msg>,
+        debounce: Duration,
+        poll_interval: Duration,
+        max_watches: Option<usize>,
+    ) -> Notify {
+        let routes = Arc::new(Mutex::new(Routes::default()));
+        let config = notify_debouncer_mini::Config::default()
+            .with_timeout(debounce)
+            .with_notify_config(Config::default().with_follow_symlinks(false));
+        let (native, native_error) =
+            match new_debouncer_opt(config, handler(tx.clone(), Arc::clone(&routes))) {
+                Ok(d) => (Some(d), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+        Notify {
+            native,
+            native_error,
+            poll: None,
+            watched: BTreeMap::new(),
+            routes,
+            tx,
+            debounce,
+            poll_interval,
+            max_watches,
+        }
+    }
+
+    /// Watches `dir` with the OS, or says why it polls it instead.
+    fn add(&mut self, dir: &Path) -> Option<PolledDir> {
+        let polled = |reason, error: String| {
+            Some(PolledDir {
+                path: dir.to_path_buf(),
+                reason,
+                error,
+            })
+        };
+        let Some(native) = &mut self.native else {
+            let why = self.native_error.clone().unwrap_or_default();
+            return polled(PollReason::NoEventService, why);
+        };
+        let in_use = self.watched.values().filter(|w| w.polled.is_none()).count();
+        let result = if self.max_watches.is_some_and(|max| in_use >= max) {
+            // The same error the inotify backend gives at `fs.inotify.max_user_watches`.
+            Err(notify::Error::new(ErrorKind::MaxFilesWatch))
+        } else {
+            native.watcher().watch(dir, RecursiveMode::NonRecursive)
+        };
+        match result {
+            Ok(()) => None,
+            Err(e) => match e.kind {
+                ErrorKind::MaxFilesWatch => polled(PollReason::WatchLimit, e.to_string()),
+                _ => polled(PollReason::WatchFailed, e.to_string()),
+            },
+        }
+    }
+
+    /// Polls `dir`, starting the poller on first use.
+    fn add_polled(&mut self, dir: &Path) {
+        if self.poll.is_none() {
+            let config = notify_debouncer_mini::Config::default()
+                .with_timeout(self.debounce)
+                .with_notify_config(
+                    Config::default()
+                        .with_poll_interval(self.poll_interval)
+                        .with_follow_symlinks(false),
+                );
+            // PollWatcher::new only spawns its thread; if even that fails, the periodic
+            // rescan is what is left.
+            self.poll =
+                new_debouncer_opt(config, handler(self.tx.clone(), Arc::clone(&self.routes))).ok();
+        }
+        if let Some(p) = &mut self.poll {
+            let _ = p.watcher().watch(dir, RecursiveMode::NonRecursive);
+        }
+    }
+
+    fn remove(&mut self, dir: &Path, w: &Watched) {
+        // A watch on a directory that is gone may already be gone with it: nothing to undo.
+        let _ = match (&w.polled, &mut self.native, &mut self.poll) {
+            (None, Some(n), _) => n.watcher().unwatch(dir),
+            (Some(_), _, Some(p)) => p.watcher().unwatch(dir),
+            _ => Ok(()),
+        };
+    }
+}
+
+impl Backend for Notify {
+    fn apply(&mut self, dirs: &[PathBuf]) -> WatchHealth {
+        // Drop what is no longer wanted, and what is another directory now.
+        let stale: Vec<PathBuf> = self
+            .watched
+            .iter()
+            .filter(|(d, w)| !dirs.contains(d) || file_id(d) != w.id)
+            .map(|(d, _)| d.clone())
+            .collect();
+        for d in stale {
+            if let Some(w) = self.watched.remove(&d) {
+                self.remove(&d, &w);
+            }
+        }
+        for d in dirs {
+            if self.watched.contains_key(d) {
+                continue;
+            }
+            let id = file_id(d);
+            let polled = self.add(d);
+            if polled.is_some() {
+                self.add_polled(d);
+            }
+            self.watched.insert(d.clone(), Watched { id, polled });
+        }
+        let routes = self
+            .watched
+            .keys()
+            .filter_map(|d| Some((d.canonicalize().ok()?, d.clone())))
+            .collect();
+        *self.routes.lock().unwrap_or_else(PoisonError::into_inner) = Routes(routes);
+        let polled: Vec<PolledDir> = self
+            .watched
+            .values()
+            .filter_map(|w| w.polled.clone())
+            .collect();
+        WatchHealth {
+            watched: self.watched.len() - polled.len(),
+            polled,
+            poll_interval_ms: self.poll_interval.as_millis() as u64,
+        }
+    }
+}
+
+/// What the debouncer calls: touched paths (as the watcher asked for them) go to the core;
+/// an error from the OS means events may have been lost, so everything is rescanned.
+fn handler(
+    tx: Sender<Msg>,
+    routes: Arc<Mutex<Routes>>,
+) -> impl FnMut(DebounceEventResult) + Send + 'static {
+    move |result| {
+        let paths = match result {
+            Ok(events) => {
+                let routes = routes.lock().unwrap_or_else(PoisonError::into_inner);
+                events.into_iter().map(|e| routes.route(e.path)).collect()
+            }
+            Err(_) => vec![PathBuf::from("/")],
+        };
+        let _ = tx.send(Msg::Touched(paths));
+    }
+}
+
+fn file_id(p: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_paths_are_routed_back_to_the_watched_ones() {
+        let routes = Routes(vec![
+            ("/private/tmp/m/bin".into(), "/tmp/m/bin".into()),
+            ("/opt/homebrew/opt/go".into(), "/opt/homebrew/opt/go".into()),
+            (
+                "/opt/homebrew/Cellar/go/1.23.4/bin".into(),
+                "/home/me/bin/go-current".into(),
+            ),
+        ]);
+        let r = |p: &str| routes.route(p.into());
+        assert_eq!(r("/private/tmp/m/bin/go"), Path::new("/tmp/m/bin/go"));
+        assert_eq!(r("/private/tmp/m/bin"), Path::new("/tmp/m/bin"));
+        assert_eq!(
+            r("/opt/homebrew/Cellar/go/1.23.4/bin/go"),
+            Path::new("/home/me/bin/go-current/go")
+        );
+        assert_eq!(r("/elsewhere/x"), Path::new("/elsewhere/x"));
+    }
+
+    #[test]
+    fn a_watch_limit_makes_the_rest_polled() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dirs: Vec<PathBuf> = (0..3).map(|i| tmp.path().join(format!("d{i}"))).collect();
+        for d in &dirs {
+            std::fs::create_dir(d).unwrap();
+        }
+        let (tx, _rx) = std::sync::mpsc::channel();
+        let mut n = Notify::new(
+            tx,
+            Duration::from_millis(20),
+            Duration::from_millis(100),
+            Some(1),
+        );
+        let h = n.apply(&dirs);
+        assert_eq!(h.watched, 1);
+        assert_eq!(
+            h.polled.iter().map(|p| &p.path).collect::<Vec<_>>(),
+            [&dirs[1], &dirs[2]]
+        );
+        assert!(h.polled.iter().all(|p| p.reason == PollReason::WatchLimit));
+        assert_eq!(h.polled[0].error, "OS file watch limit reached.");
+        // Fewer directories: the watch freed is not taken back from the poller, but nothing
+        // is lost either.
+        let h = n.apply(&dirs[1..]);
+        assert_eq!(h.watched + h.polled.len(), 2);
+    }
+}
