@@ -1,8 +1,11 @@
 //! The edge to the OS's file events: notify's recommended watcher (inotify on Linux, FSEvents
-//! on macOS) behind notify-debouncer-mini, with notify's `PollWatcher` (behind the same
-//! debouncer) for what the OS will not watch. Only "these paths changed" crosses into the
-//! watcher's logic ([`super::core`]); event kinds are not needed, because every change is
-//! judged by rescanning and diffing reports.
+//! on macOS) behind notify-debouncer-mini, and a poller for what the OS will not watch. Only
+//! "these paths changed" crosses into the watcher's logic ([`super::core`]); event kinds are
+//! not needed, because every change is judged by rescanning and diffing reports.
+//!
+//! The poller is our own rather than notify's `PollWatcher`, which compares modification
+//! times in whole seconds: a link replaced within the second of the last look would go
+//! unseen. Ours compares inode, size and both timestamps to the nanosecond.
 //!
 //! Every watch is non-recursive: a directory's own entries are what a report depends on
 //! (links, `go` in PATH directories, trees in install roots), and a recursive watch of a
@@ -16,8 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use notify::{
-    Config, ErrorKind, EventHandler, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher,
-    WatcherKind,
+    Config, ErrorKind, EventHandler, RecommendedWatcher, RecursiveMode, Watcher, WatcherKind,
 };
 use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer_opt};
 
@@ -105,11 +107,10 @@ pub(crate) struct Notify {
     native: Option<Debouncer<Edge<RecommendedWatcher>>>,
     /// Why the native watcher could not be started, when it could not.
     native_error: Option<String>,
-    poll: Option<Debouncer<Edge<PollWatcher>>>,
+    poll: Option<Poller>,
     watched: BTreeMap<PathBuf, Watched>,
     routes: Arc<Mutex<Routes>>,
     tx: Sender<Msg>,
-    debounce: Duration,
     poll_interval: Duration,
     max_watches: Option<usize>,
 }
@@ -139,7 +140,6 @@ impl Notify {
             watched: BTreeMap::new(),
             routes,
             tx,
-            debounce,
             poll_interval,
             max_watches,
         }
@@ -174,33 +174,26 @@ impl Notify {
         }
     }
 
-    /// Polls `dir`, starting the poller on first use.
+    /// Polls `dir`, starting the poller on first use. If even its thread cannot start, the
+    /// periodic rescan is what is left.
     fn add_polled(&mut self, dir: &Path) {
         if self.poll.is_none() {
-            let config = notify_debouncer_mini::Config::default()
-                .with_timeout(self.debounce)
-                .with_notify_config(
-                    Config::default()
-                        .with_poll_interval(self.poll_interval)
-                        .with_follow_symlinks(false),
-                );
-            // PollWatcher::new only spawns its thread; if even that fails, the periodic
-            // rescan is what is left.
-            self.poll =
-                new_debouncer_opt(config, handler(self.tx.clone(), Arc::clone(&self.routes))).ok();
+            self.poll = Poller::start(self.tx.clone(), self.poll_interval).ok();
         }
-        if let Some(p) = &mut self.poll {
-            let _ = p.watcher().watch(dir, RecursiveMode::NonRecursive);
+        if let Some(p) = &self.poll {
+            p.set(dir, true);
         }
     }
 
     fn remove(&mut self, dir: &Path, w: &Watched) {
-        // A watch on a directory that is gone may already be gone with it: nothing to undo.
-        let _ = match (&w.polled, &mut self.native, &mut self.poll) {
-            (None, Some(n), _) => n.watcher().unwatch(dir),
-            (Some(_), _, Some(p)) => p.watcher().unwatch(dir),
-            _ => Ok(()),
-        };
+        match (&w.polled, &mut self.native, &self.poll) {
+            // A watch on a directory that is gone may be gone with it: nothing to undo.
+            (None, Some(n), _) => {
+                let _ = n.watcher().unwatch(dir);
+            }
+            (Some(_), _, Some(p)) => p.set(dir, false),
+            _ => {}
+        }
     }
 }
 
@@ -266,6 +259,111 @@ fn handler(
     }
 }
 
+/// What a directory entry looked like: a change to any part is a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Look {
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Look {
+    fn of(p: &Path) -> Option<Look> {
+        let m = std::fs::symlink_metadata(p).ok()?;
+        Some(Look {
+            ino: m.ino(),
+            len: m.len(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+        })
+    }
+}
+
+/// A directory and its entries, as last seen.
+type Snapshot = (Option<Look>, BTreeMap<std::ffi::OsString, Look>);
+
+fn snapshot(dir: &Path) -> Snapshot {
+    let entries = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| Some((e.file_name(), Look::of(&e.path())?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    (Look::of(dir), entries)
+}
+
+/// The paths that differ between two looks at `dir`.
+fn changes(dir: &Path, old: &Snapshot, new: &Snapshot) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if old.0 != new.0 {
+        out.push(dir.to_path_buf());
+    }
+    for (name, look) in &new.1 {
+        if old.1.get(name) != Some(look) {
+            out.push(dir.join(name));
+        }
+    }
+    out.extend(
+        old.1
+            .keys()
+            .filter(|n| !new.1.contains_key(*n))
+            .map(|n| dir.join(n)),
+    );
+    out
+}
+
+/// Looks at each polled directory's entries every interval, on its own thread.
+struct Poller {
+    dirs: Arc<Mutex<BTreeMap<PathBuf, Snapshot>>>,
+    stop: Sender<()>,
+}
+
+impl Poller {
+    fn start(tx: Sender<Msg>, interval: Duration) -> std::io::Result<Poller> {
+        let dirs: Arc<Mutex<BTreeMap<PathBuf, Snapshot>>> = Arc::default();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let shared = Arc::clone(&dirs);
+        std::thread::Builder::new()
+            .name("gowarden-poll".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(interval)
+                {
+                    let mut touched = Vec::new();
+                    let mut dirs = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                    for (dir, old) in dirs.iter_mut() {
+                        let new = snapshot(dir);
+                        touched.extend(changes(dir, old, &new));
+                        *old = new;
+                    }
+                    drop(dirs);
+                    if !touched.is_empty() && tx.send(Msg::Touched(touched)).is_err() {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Poller { dirs, stop })
+    }
+
+    /// Starts or stops polling `dir`.
+    fn set(&self, dir: &Path, on: bool) {
+        let mut dirs = self.dirs.lock().unwrap_or_else(PoisonError::into_inner);
+        if on {
+            dirs.insert(dir.to_path_buf(), snapshot(dir));
+        } else {
+            dirs.remove(dir);
+        }
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        let _ = self.stop.send(());
+    }
+}
+
 fn file_id(p: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
 }
@@ -316,6 +414,24 @@ mod tests {
         );
         assert!(h.polled.iter().all(|p| p.reason == PollReason::WatchLimit));
         assert_eq!(h.polled[0].error, "OS file watch limit reached.");
+        // What changes in a polled directory is reported, even within the same second.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = Poller::start(tx, Duration::from_millis(10)).unwrap();
+        p.set(&dirs[1], true);
+        std::os::unix::fs::symlink("a", dirs[1].join("go")).unwrap();
+        let tmp = dirs[1].join("go.tmp");
+        std::os::unix::fs::symlink("b", &tmp).unwrap();
+        std::fs::rename(&tmp, dirs[1].join("go")).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        while !seen.contains(&dirs[1].join("go")) {
+            match rx
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the poller reports")
+            {
+                Msg::Touched(paths) => seen.extend(paths),
+                Msg::Stop => unreachable!(),
+            }
+        }
         // Fewer directories: the watch freed is not taken back from the poller, but nothing
         // is lost either.
         let h = n.apply(&dirs[1..]);
