@@ -13,3 +13,4 @@ mod inspect;
 mod login_shell;
 mod report;
 mod util;
+mod watch;

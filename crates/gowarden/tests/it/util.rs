@@ -269,7 +269,28 @@ impl Machine {
         self
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    /// The library's view of this machine: what `command` hands the binary, as a context.
+    pub fn context(&self) -> gowarden::context::Context {
+        let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = vec![
+            (
+                "PATH".into(),
+                std::env::join_paths(self.path.borrow().iter()).unwrap(),
+            ),
+            ("HOME".into(), self.home("").into()),
+        ];
+        for (k, v) in self.env.borrow().iter() {
+            vars.push((k.into(), v.clone()));
+        }
+        gowarden::context::Context::new(
+            vars,
+            self.dir.join("root"),
+            self.host.parse().unwrap(),
+            self.work(),
+        )
+    }
+
+    /// `gowarden ARGS...` on this machine, not yet started.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gowarden"));
         let path = std::env::join_paths(self.path.borrow().iter()).unwrap();
         cmd.args(args)
