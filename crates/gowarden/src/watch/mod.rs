@@ -7,7 +7,7 @@
 //! wake from sleep rescans at once. Each new report and its events go to a callback (or a
 //! channel), and the events to the journal ([`crate::history`]).
 //!
-//! The parts: [`core`] decides (pure, tested on a fake clock), [`backend`] is the edge to
+//! The parts: `core` decides (pure, tested on a fake clock), `backend` is the edge to
 //! notify (inotify, FSEvents, polling), and this module runs them on a thread.
 
 mod backend;
