@@ -145,35 +145,6 @@ impl Notify {
         }
     }
 
-    /// Watches `dir` with the OS, or says why it polls it instead.
-    fn add(&mut self, dir: &Path) -> Option<PolledDir> {
-        let polled = |reason, error: String| {
-            Some(PolledDir {
-                path: dir.to_path_buf(),
-                reason,
-                error,
-            })
-        };
-        let Some(native) = &mut self.native else {
-            let why = self.native_error.clone().unwrap_or_default();
-            return polled(PollReason::NoEventService, why);
-        };
-        let in_use = self.watched.values().filter(|w| w.polled.is_none()).count();
-        let result = if self.max_watches.is_some_and(|max| in_use >= max) {
-            // The same error the inotify backend gives at `fs.inotify.max_user_watches`.
-            Err(notify::Error::new(ErrorKind::MaxFilesWatch))
-        } else {
-            native.watcher().watch(dir, RecursiveMode::NonRecursive)
-        };
-        match result {
-            Ok(()) => None,
-            Err(e) => match e.kind {
-                ErrorKind::MaxFilesWatch => polled(PollReason::WatchLimit, e.to_string()),
-                _ => polled(PollReason::WatchFailed, e.to_string()),
-            },
-        }
-    }
-
     /// Polls `dir`, starting the poller on first use. If even its thread cannot start, the
     /// periodic rescan is what is left.
     fn add_polled(&mut self, dir: &Path) {
@@ -184,43 +155,93 @@ impl Notify {
             p.set(dir, true);
         }
     }
-
-    fn remove(&mut self, dir: &Path, w: &Watched) {
-        match (&w.polled, &mut self.native, &self.poll) {
-            // A watch on a directory that is gone may be gone with it: nothing to undo.
-            (None, Some(n), _) => {
-                let _ = n.watcher().unwatch(dir);
-            }
-            (Some(_), _, Some(p)) => p.set(dir, false),
-            _ => {}
-        }
-    }
 }
 
 impl Backend for Notify {
     fn apply(&mut self, dirs: &[PathBuf]) -> WatchHealth {
-        // Drop what is no longer wanted, and what is another directory now.
-        let stale: Vec<PathBuf> = self
+        // What is no longer wanted, and what is another directory now under the same name.
+        let stale_dirs: Vec<PathBuf> = self
             .watched
             .iter()
             .filter(|(d, w)| !dirs.contains(d) || file_id(d) != w.id)
             .map(|(d, _)| d.clone())
             .collect();
-        for d in stale {
-            if let Some(w) = self.watched.remove(&d) {
-                self.remove(&d, &w);
+        let stale: Vec<(PathBuf, Watched)> = stale_dirs
+            .into_iter()
+            .filter_map(|d| self.watched.remove(&d).map(|w| (d, w)))
+            .collect();
+        let fresh: Vec<PathBuf> = dirs
+            .iter()
+            .filter(|d| !self.watched.contains_key(*d))
+            .cloned()
+            .collect();
+        let mut in_use = self.watched.values().filter(|w| w.polled.is_none()).count();
+        let max = self.max_watches;
+        let polled = |dir: &Path, reason, error: String| PolledDir {
+            path: dir.to_path_buf(),
+            reason,
+            error,
+        };
+        let mut added: Vec<(PathBuf, Option<PolledDir>)> = Vec::new();
+        match &mut self.native {
+            None => {
+                let why = self.native_error.clone().unwrap_or_default();
+                for d in fresh {
+                    let p = polled(&d, PollReason::NoEventService, why.clone());
+                    added.push((d, Some(p)));
+                }
+            }
+            Some(native) => {
+                // One batch: FSEvents restarts its stream once per batch, not once per path,
+                // and events in a restart's gap would be lost.
+                let mut batch = native.watcher().paths_mut();
+                for (d, w) in &stale {
+                    if w.polled.is_none() {
+                        // A watch on a directory that is gone may be gone with it.
+                        let _ = batch.remove(d);
+                    }
+                }
+                for d in fresh {
+                    let result = if max.is_some_and(|max| in_use >= max) {
+                        // The error the inotify backend gives at fs.inotify.max_user_watches.
+                        Err(notify::Error::new(ErrorKind::MaxFilesWatch))
+                    } else {
+                        batch.add(&d, RecursiveMode::NonRecursive)
+                    };
+                    let p = match result {
+                        Ok(()) => {
+                            in_use += 1;
+                            None
+                        }
+                        Err(e) if matches!(e.kind, ErrorKind::MaxFilesWatch) => {
+                            Some(polled(&d, PollReason::WatchLimit, e.to_string()))
+                        }
+                        Err(e) => Some(polled(&d, PollReason::WatchFailed, e.to_string())),
+                    };
+                    added.push((d, p));
+                }
+                if let Err(e) = batch.commit() {
+                    for (d, p) in &mut added {
+                        if p.is_none() {
+                            *p = Some(polled(d, PollReason::WatchFailed, e.to_string()));
+                        }
+                    }
+                }
             }
         }
-        for d in dirs {
-            if self.watched.contains_key(d) {
-                continue;
+        for (d, w) in &stale {
+            if w.polled.is_some()
+                && let Some(p) = &self.poll
+            {
+                p.set(d, false);
             }
-            let id = file_id(d);
-            let polled = self.add(d);
-            if polled.is_some() {
-                self.add_polled(d);
+        }
+        for (d, p) in added {
+            if p.is_some() {
+                self.add_polled(&d);
             }
-            self.watched.insert(d.clone(), Watched { id, polled });
+            let id = file_id(&d);
+            self.watched.insert(d, Watched { id, polled: p });
         }
         let routes = self
             .watched

@@ -167,10 +167,10 @@ impl<S: Scan, B: Backend> Core<S, B> {
             .saturating_sub(now.saturating_duration_since(mono_then));
         self.seen = (now, wall);
         if slept > t.wake_jump {
-            self.mark(now, Trigger::Woke).last = now - t.settle;
+            self.mark(now, Trigger::Woke).last = now.checked_sub(t.settle).unwrap_or(now);
         }
         if now >= self.last_scan + t.rescan_every {
-            self.mark(now, Trigger::Periodic).last = now - t.settle;
+            self.mark(now, Trigger::Periodic).last = now.checked_sub(t.settle).unwrap_or(now);
         }
         let settled = self
             .dirty
