@@ -41,6 +41,10 @@ struct Dirty {
 #[derive(Debug)]
 struct Hold {
     since: Instant,
+    /// When the trees in motion last looked different.
+    moved: Instant,
+    /// How they looked then ([`fingerprint`]).
+    print: u64,
     next: Instant,
     trigger: Trigger,
     candidates: BTreeSet<PathBuf>,
@@ -205,15 +209,27 @@ impl<S: Scan, B: Backend> Core<S, B> {
         if let Some(d) = &dirty {
             candidates.extend(arrival_candidates(&report, &d.touched));
         }
-        let since = hold.as_ref().map_or(now, |h| h.since);
-        if now < since + t.arrival_grace && arriving(&self.accepted, &report, &candidates) {
-            self.hold = Some(Hold {
-                since,
-                next: now + t.arrival_poll,
-                trigger,
-                candidates,
-            });
-            return None;
+        let moving = in_motion(&self.accepted, &report, &candidates);
+        if !moving.is_empty() {
+            // A tree still growing (or shrinking) gets more time; one that stopped changing
+            // gets `arrival_grace`, and nothing gets more than `arrival_limit`.
+            let print = fingerprint(&moving);
+            let (since, moved) = match &hold {
+                Some(h) if h.print == print => (h.since, h.moved),
+                Some(h) => (h.since, now),
+                None => (now, now),
+            };
+            if now < moved + t.arrival_grace && now < since + t.arrival_limit {
+                self.hold = Some(Hold {
+                    since,
+                    moved,
+                    print,
+                    next: now + t.arrival_poll,
+                    trigger,
+                    candidates,
+                });
+                return None;
+            }
         }
 
         if report == *self.accepted {
@@ -360,10 +376,9 @@ fn whole(i: &Installation) -> bool {
         && i.goroot.join("pkg/tool").is_dir()
 }
 
-/// Whether the new report catches a tree in motion: an installation that is new or was
-/// whole and is not whole now, or a candidate directory that is not (yet) inside a whole
-/// installation.
-fn arriving(before: &Report, after: &Report, candidates: &BTreeSet<PathBuf>) -> bool {
+/// The trees the new report catches in motion: installations that are new or were whole and
+/// are not whole now, and candidate directories not (yet) inside a whole installation.
+fn in_motion(before: &Report, after: &Report, candidates: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let was_whole = |root: &Path| {
         before
             .installations
@@ -374,15 +389,40 @@ fn arriving(before: &Report, after: &Report, candidates: &BTreeSet<PathBuf>) -> 
     let torn = after
         .installations
         .iter()
-        .any(|i| !whole(i) && was_whole(&i.goroot) != Some(false));
-    let pending = candidates.iter().any(|c| {
-        c.is_dir()
-            && !after
-                .installations
-                .iter()
-                .any(|i| i.goroot.starts_with(c) && whole(i))
-    });
-    torn || pending
+        .filter(|i| !whole(i) && was_whole(&i.goroot) != Some(false))
+        .map(|i| i.goroot.clone());
+    let pending = candidates
+        .iter()
+        .filter(|c| {
+            c.is_dir()
+                && !after
+                    .installations
+                    .iter()
+                    .any(|i| i.goroot.starts_with(c) && whole(i))
+        })
+        .cloned();
+    torn.chain(pending).collect()
+}
+
+/// How many entries the trees hold two levels deep: it changes while an unpack or a delete
+/// is under way (a Go tree's `src/*` appear one by one), for a few hundred `readdir`s.
+fn fingerprint(trees: &[PathBuf]) -> u64 {
+    fn count(dir: &Path, depth: u32) -> u64 {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        rd.flatten()
+            .map(|e| {
+                let deeper = depth > 0 && e.file_type().is_ok_and(|t| t.is_dir());
+                1 + if deeper {
+                    count(&e.path(), depth - 1)
+                } else {
+                    0
+                }
+            })
+            .sum()
+    }
+    trees.iter().map(|t| count(t, 1)).sum()
 }
 
 #[cfg(test)]
@@ -733,6 +773,45 @@ mod tests {
             "after the grace: {} ms",
             updates[0].0
         );
+    }
+
+    #[test]
+    fn a_slow_unpack_that_keeps_growing_is_given_more_than_the_grace() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sdk = tmp.path().join("sdk");
+        let tree = sdk.join("go1.24.0");
+        let with_sdk = |installs: Vec<Installation>| {
+            let mut r = homebrew("1.23.3");
+            r.install_roots.push(InstallRoot {
+                source: Source::Sdk,
+                dir: sdk.clone(),
+            });
+            r.installations = installs;
+            r
+        };
+        std::fs::create_dir_all(&sdk).unwrap();
+        let (script, backend, clock) = (Script::default(), FakeBackend::default(), Clock::new());
+        script.then(with_sdk(Vec::new()));
+        let (mut core, _) = start(&script, &backend, &clock);
+        let half = arriving_tree(&tree, false);
+        script.then(with_sdk(vec![half]));
+        core.touched(clock.at(1000).0, [tree.clone()]);
+        // 30 s of unpacking, three times the grace: `src/` fills up one package at a time.
+        let mut ms = 1100;
+        while ms < 31_000 {
+            std::fs::create_dir_all(tree.join(format!("src/p{ms}"))).unwrap();
+            assert!(
+                core.poll(clock.at(ms).0, clock.at(ms).1).is_none(),
+                "{ms} ms"
+            );
+            ms += 250;
+        }
+        let whole = arriving_tree(&tree, true);
+        script.then(with_sdk(vec![whole]));
+        let u = core
+            .poll(clock.at(ms).0, clock.at(ms).1)
+            .expect("once whole");
+        assert_eq!(kinds(&u), [ChangeKind::InstallationAdded]);
     }
 
     #[test]

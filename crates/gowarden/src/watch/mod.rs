@@ -45,9 +45,11 @@ pub struct Timing {
     pub heartbeat: Duration,
     /// A wall-clock jump past the monotonic clock larger than this is a wake from sleep.
     pub wake_jump: Duration,
-    /// How long a tree appearing (or going) in an install root may stay incomplete before the
-    /// report is taken as it stands.
+    /// How long a tree appearing (or going) in an install root may stay incomplete without
+    /// changing before the report is taken as it stands.
     pub arrival_grace: Duration,
+    /// How long such a tree may hold the report back at most, changing or not.
+    pub arrival_limit: Duration,
     /// How often such a tree is looked at meanwhile.
     pub arrival_poll: Duration,
     /// How often polled directories are looked at (when the OS will not watch them).
@@ -64,6 +66,7 @@ impl Default for Timing {
             heartbeat: Duration::from_secs(5),
             wake_jump: Duration::from_secs(30),
             arrival_grace: Duration::from_secs(10),
+            arrival_limit: Duration::from_secs(300),
             arrival_poll: Duration::from_millis(250),
             poll_interval: Duration::from_secs(2),
         }
