@@ -214,6 +214,7 @@ pub fn scan(process_ctx: &Context, opts: &Options) -> Report {
         effective,
         module_cache: toolchain::module_cache(ctx, &user_env),
         go_env_file,
+        watch: None,
         findings: Vec::new(),
         status: Status::Ok,
     };

@@ -17,6 +17,8 @@
 //! - [`journal`]: the append-only JSON-lines journal of drift events and repairs.
 //! - [`repair`]: `gowarden repair`/`undo` — atomic, journaled, undoable fixes of the findings
 //!   a fresh scan can act on; [`elevate`] runs them as an administrator when a link is root's.
+//! - [`watch`]: the watcher (`gowarden watch`) that turns file events into drift events;
+//!   [`history`] reads them back from the journal (`gowarden history`).
 
 pub mod binary;
 pub mod check;
@@ -25,6 +27,7 @@ pub mod doctor;
 pub mod effective;
 pub mod elevate;
 pub mod goroot;
+pub mod history;
 pub mod host;
 pub mod install;
 pub mod journal;
@@ -40,6 +43,7 @@ pub mod shell;
 pub mod symlink;
 pub mod toolchain;
 pub mod version;
+pub mod watch;
 
 pub use binary::{Inspection, inspect};
 

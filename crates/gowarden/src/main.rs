@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 // The binary's own code for `repair`/`undo` (text, prompts, sudo); the engine is `gowarden::repair`.
 #[path = "cli/repair.rs"]
 mod repair_cli;
+mod cli_watch;
 
 /// Keeps watch over the Go toolchains on this machine, without running them.
 #[derive(Parser)]
@@ -100,6 +101,43 @@ enum Command {
         #[arg(long, value_name = "FILE", conflicts_with_all = ["id", "force"])]
         apply: Option<PathBuf>,
     },
+    /// Watch the Go toolchain and print each change as it happens: a different `go`, a new
+    /// version, a broken or repaired link, an installation added or removed, a finding opened
+    /// or resolved. Every change is also kept for `gowarden history`. Stop with Ctrl-C.
+    ///
+    /// Events are appended to events.jsonl in the data directory: $GOWARDEN_DATA_DIR, else
+    /// ~/Library/Application Support/dev.gowarden.app on macOS, $XDG_DATA_HOME/gowarden
+    /// (or ~/.local/share/gowarden) elsewhere.
+    Watch {
+        /// Print one JSON object per line: first the initial report's summary, then each event
+        /// (`at`, `kind`, `subject`, `before`, `after`, `message`).
+        #[arg(long)]
+        json: bool,
+        /// Judge with your login shell's environment ($SHELL -i -l), read again whenever a
+        /// shell startup file changes.
+        #[arg(long)]
+        login_shell: bool,
+        /// Seconds the login shell may take before it (and all it started) is killed.
+        #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout)]
+        shell_timeout: std::time::Duration,
+        /// Seconds between full rescans when nothing was seen to change (they catch what
+        /// cannot be watched, such as processes running under Rosetta).
+        #[arg(long, value_name = "SECS", default_value = "600", value_parser = parse_period)]
+        rescan_every: std::time::Duration,
+    },
+    /// Print the changes `gowarden watch` (or the app) saw, oldest first.
+    History {
+        /// Print one JSON object per line, as `gowarden watch --json` does.
+        #[arg(long)]
+        json: bool,
+        /// Only the newest N.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// Only those since T: an RFC 3339 time (2026-11-29T14:00:00Z), a date (2026-11-29,
+        /// UTC), or an age (90s, 30m, 12h, 7d, 2w).
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+    },
     /// Print the JSON Schema of `gowarden doctor --json` (the report contract).
     Schema,
     /// Prints MARKER, the environment as NUL-separated KEY=VALUE pairs, and MARKER: the other
@@ -120,6 +158,26 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
         return Err(format!("{s} s is out of range: give 0.1 to 600 seconds"));
     }
     Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+/// A period in seconds, from 1 s to a day.
+fn parse_period(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(1.0..=86_400.0).contains(&secs) {
+        return Err(format!("{s} s is out of range: give 1 to 86400 seconds"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+/// How `--login-shell` runs the user's shell: it runs this very binary's `__print-env`.
+fn login_shell(timeout: std::time::Duration) -> anyhow::Result<gowarden::doctor::LoginShell> {
+    let exe = std::env::current_exe().context("finding gowarden's own path for --login-shell")?;
+    Ok(gowarden::doctor::LoginShell {
+        printer: vec![exe.into_os_string(), "__print-env".into()],
+        timeout,
+    })
 }
 
 fn main() -> ExitCode {
@@ -169,12 +227,7 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
         } => {
             let ctx = gowarden::context::Context::from_process()?;
             let environment = if login_shell {
-                let exe = std::env::current_exe()
-                    .context("finding gowarden's own path for --login-shell")?;
-                gowarden::doctor::EnvChoice::LoginShell(gowarden::doctor::LoginShell {
-                    printer: vec![exe.into_os_string(), "__print-env".into()],
-                    timeout: shell_timeout,
-                })
+                gowarden::doctor::EnvChoice::LoginShell(self::login_shell(shell_timeout)?)
             } else {
                 gowarden::doctor::EnvChoice::Process
             };
@@ -230,6 +283,59 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
             Some(file) => repair_cli::apply_request(&file, "undo", json, out),
             None => repair_cli::undo(id.as_deref(), force, json, out),
         },
+        Command::Watch {
+            json,
+            login_shell,
+            shell_timeout,
+            rescan_every,
+        } => {
+            let ctx = gowarden::context::Context::from_process()?;
+            let environment = if login_shell {
+                gowarden::watch::Environment::LoginShell(self::login_shell(shell_timeout)?)
+            } else {
+                gowarden::watch::Environment::Process
+            };
+            let opts = gowarden::watch::Options {
+                environment,
+                timing: gowarden::watch::Timing {
+                    rescan_every,
+                    ..Default::default()
+                },
+                journal: gowarden::history::journal_for(&ctx),
+                ..Default::default()
+            };
+            cli_watch::run(ctx, opts, json, out)
+        }
+        Command::History { json, limit, since } => {
+            let ctx = gowarden::context::Context::from_process()?;
+            let since = since
+                .map(|s| {
+                    let now = gowarden::watch::Timestamp::from_system(std::time::SystemTime::now());
+                    gowarden::watch::parse_since(&s, now)
+                })
+                .transpose()?;
+            let journal = gowarden::history::journal_for(&ctx).context(
+                "no data directory: set HOME, or GOWARDEN_DATA_DIR to where the journal is",
+            )?;
+            let got = gowarden::history::read(&journal, gowarden::history::Query { limit, since })?;
+            for e in &got.records {
+                if json {
+                    serde_json::to_writer(&mut *out, e).context("writing JSON")?;
+                    writeln!(out)?;
+                } else {
+                    writeln!(out, "{}  {}", e.at, e.message)?;
+                }
+            }
+            if got.skipped > 0 {
+                eprintln!(
+                    "gowarden: {} damaged line{} in {} skipped (a write cut short by a crash)",
+                    got.skipped,
+                    if got.skipped == 1 { "" } else { "s" },
+                    journal.path().display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema => {
             serde_json::to_writer_pretty(&mut *out, &gowarden::report::json_schema())
                 .context("writing JSON")?;

@@ -76,10 +76,50 @@ pub struct Report {
     /// The module cache (`GOMODCACHE`), where GOTOOLCHAIN downloads live.
     #[serde(serialize_with = "crate::serde_opt_path")]
     pub module_cache: Option<PathBuf>,
+    /// How a watcher (`gowarden watch`, the app) watches this report's inputs; `None` from a
+    /// one-off scan.
+    #[serde(default)]
+    pub watch: Option<WatchHealth>,
     /// What is wrong, errors first.
     pub findings: Vec<Finding>,
     /// From the worst finding.
     pub status: Status,
+}
+
+/// How a watcher watches a report's inputs: with the OS's file events where it can, by
+/// polling where it cannot.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WatchHealth {
+    /// Directories watched with the OS's file events (inotify, FSEvents).
+    pub watched: usize,
+    /// Directories polled instead, and why.
+    pub polled: Vec<PolledDir>,
+    /// How often polled directories are looked at, in milliseconds.
+    pub poll_interval_ms: u64,
+}
+
+/// A directory a watcher polls because the OS would not watch it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PolledDir {
+    /// The directory.
+    #[serde(serialize_with = "crate::serde_path")]
+    pub path: PathBuf,
+    /// Why it is polled.
+    pub reason: PollReason,
+    /// The OS's error, as it said it.
+    pub error: String,
+}
+
+/// Why a directory is polled instead of watched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PollReason {
+    /// The OS's limit on watches is reached (Linux `fs.inotify.max_user_watches`).
+    WatchLimit,
+    /// The OS's file-event service could not be started at all.
+    NoEventService,
+    /// The OS refused the watch for another reason.
+    WatchFailed,
 }
 
 /// The report's verdict, from its worst finding.
@@ -447,6 +487,8 @@ codes! {
     LoginShellEnvFailed => "login-shell-env-failed",
     /// launchd's environment for GUI apps disagrees with the shell.
     LaunchctlEnv => "launchctl-env",
+    /// A watcher polls some directories because the OS would not watch them.
+    WatchDegraded => "watch-degraded",
 }
 
 impl std::fmt::Display for Code {
@@ -528,6 +570,8 @@ pub enum Role {
     DeveloperDir,
     /// A Homebrew prefix.
     HomebrewPrefix,
+    /// A directory a watcher polls instead of watching.
+    PolledDir,
 }
 
 /// What would fix a finding.

@@ -209,7 +209,8 @@ export type Code =
   | "dual-homebrew"
   | "translated-process"
   | "login-shell-env-failed"
-  | "launchctl-env";
+  | "launchctl-env"
+  | "watch-degraded";
 /**
  * What a developer directory is.
  *
@@ -295,6 +296,13 @@ export type LinkState = "ok" | "dangling" | "loop";
  */
 export type Mode = "local" | "auto" | "path" | "pinned";
 /**
+ * Why a directory is polled instead of watched.
+ *
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "PollReason".
+ */
+export type PollReason = "watch-limit" | "no-event-service" | "watch-failed";
+/**
  * Where the selected toolchain would come from.
  *
  * This interface was referenced by `Report`'s JSON-Schema
@@ -341,7 +349,8 @@ export type Role =
   | "version-file"
   | "module-file"
   | "developer-dir"
-  | "homebrew-prefix";
+  | "homebrew-prefix"
+  | "polled-dir";
 /**
  * Whether a binary can run on the host.
  *
@@ -521,6 +530,11 @@ export interface Report {
    * Processes running translated (Rosetta, qemu-user) that matter for Go work.
    */
   translated_processes: TranslatedProcess[];
+  /**
+   * How a watcher (`gowarden watch`, the app) watches this report's inputs; `None` from a
+   * one-off scan.
+   */
+  watch?: WatchHealth | null;
 }
 /**
  * A `go` found on PATH.
@@ -901,7 +915,8 @@ export interface Finding {
     | "dual-homebrew"
     | "translated-process"
     | "login-shell-env-failed"
-    | "launchctl-env";
+    | "launchctl-env"
+    | "watch-degraded";
   /**
    * What to do, in words: rendered from `action`.
    */
@@ -1006,7 +1021,8 @@ export interface Subject {
     | "version-file"
     | "module-file"
     | "developer-dir"
-    | "homebrew-prefix";
+    | "homebrew-prefix"
+    | "polled-dir";
 }
 /**
  * A line in a shell startup file that sets a variable.
@@ -1502,6 +1518,47 @@ export interface TranslatedProcess {
    * Why a translated process of this kind matters for Go work.
    */
   why: string;
+}
+/**
+ * How a watcher watches a report's inputs: with the OS's file events where it can, by
+ * polling where it cannot.
+ *
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "WatchHealth".
+ */
+export interface WatchHealth {
+  /**
+   * How often polled directories are looked at, in milliseconds.
+   */
+  poll_interval_ms: number;
+  /**
+   * Directories polled instead, and why.
+   */
+  polled: PolledDir[];
+  /**
+   * Directories watched with the OS's file events (inotify, FSEvents).
+   */
+  watched: number;
+}
+/**
+ * A directory a watcher polls because the OS would not watch it.
+ *
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "PolledDir".
+ */
+export interface PolledDir {
+  /**
+   * The OS's error, as it said it.
+   */
+  error: string;
+  /**
+   * The directory.
+   */
+  path: string;
+  /**
+   * Why it is polled.
+   */
+  reason: "watch-limit" | "no-event-service" | "watch-failed";
 }
 /**
  * A `KEY=VALUE` file as `cmd/go` reads them (`go env -w` file, `$GOROOT/go.env`): one pair a

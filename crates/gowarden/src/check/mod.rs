@@ -11,6 +11,7 @@ mod host;
 mod links;
 mod path;
 mod toolchain;
+mod watch;
 
 use std::path::{Path, PathBuf};
 
@@ -58,6 +59,7 @@ pub const CHECKS: &[(Code, Check)] = &[
     (Code::TranslatedProcess, host::translated_process),
     (Code::LoginShellEnvFailed, host::login_shell_env_failed),
     (Code::LaunchctlEnv, host::launchctl_env),
+    (Code::WatchDegraded, watch::watch_degraded),
 ];
 
 /// Runs every check on `report`'s facts (its own `findings` are ignored): errors first.
@@ -371,6 +373,7 @@ pub(crate) mod fixture {
             effective: None,
             go_env_file: None,
             module_cache: None,
+            watch: None,
             findings: Vec::new(),
             status: Status::Ok,
         }

@@ -15,3 +15,4 @@ mod login_shell;
 mod repair;
 mod report;
 mod util;
+mod watch;

@@ -269,6 +269,26 @@ impl Machine {
         self
     }
 
+    /// The library's view of this machine: what `command` hands the binary, as a context.
+    pub fn context(&self) -> gowarden::context::Context {
+        let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = vec![
+            (
+                "PATH".into(),
+                std::env::join_paths(self.path.borrow().iter()).unwrap(),
+            ),
+            ("HOME".into(), self.home("").into()),
+        ];
+        for (k, v) in self.env.borrow().iter() {
+            vars.push((k.into(), v.clone()));
+        }
+        gowarden::context::Context::new(
+            vars,
+            self.dir.join("root"),
+            self.host.parse().unwrap(),
+            self.work(),
+        )
+    }
+
     /// The `gowarden` command as this machine runs it (its environment, its working directory).
     pub fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gowarden"));
