@@ -20,7 +20,7 @@ use std::io::{self, Read as _};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -115,7 +115,7 @@ impl Request {
         let (uid, gid) = ctx.user();
         Request {
             gowarden_request: REQUEST_VERSION,
-            created_at: rfc3339(SystemTime::now()),
+            created_at: rfc3339(ctx.now()),
             uid,
             gid,
             task,

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use gowarden::context::Context;
 use gowarden::doctor;
 use gowarden::elevate::{self, Invoker, Task};
-use gowarden::repair::{self, Plan, RepairError, RepairRecord, Repairs, Status};
+use gowarden::repair::{self, Plan, Reason, RepairError, RepairRecord, Repairs, Status};
 use gowarden::report::{Action, Report};
 use serde_json::json;
 
@@ -129,7 +129,14 @@ pub fn apply_request(
         Ok(r) => r,
         Err(e) => {
             let message = e.to_string();
-            return report_refusal("refused", "bad-request", &message, None, json, out);
+            return report_refusal(
+                Status::Refused,
+                Reason::BadRequest,
+                &message,
+                None,
+                json,
+                out,
+            );
         }
     };
     if request.task.subcommand() != subcommand {
@@ -269,17 +276,12 @@ fn refused(
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let status = match e.status() {
-        Status::Failed => "failed",
-        Status::NeedsPrivilege => "needs-privilege",
-        _ => "refused",
-    };
-    report_refusal(status, e.reason(), &e.to_string(), sudo, json, out)
+    report_refusal(e.status(), e.reason(), &e.to_string(), sudo, json, out)
 }
 
 fn report_refusal(
-    status: &str,
-    reason: &str,
+    status: Status,
+    reason: Reason,
     message: &str,
     sudo: Option<&str>,
     json: bool,
@@ -291,7 +293,12 @@ fn report_refusal(
             &json!({"status": status, "reason": reason, "message": message, "sudo": sudo}),
         )?;
     } else {
-        eprintln!("gowarden: {status}: {message}");
+        let word = match status {
+            Status::Failed => "failed",
+            Status::NeedsPrivilege => "needs-privilege",
+            _ => "refused",
+        };
+        eprintln!("gowarden: {word}: {message}");
         if let Some(sudo) = sudo {
             eprintln!("To do it as an administrator, run:\n  {sudo}");
         }

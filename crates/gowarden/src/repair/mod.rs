@@ -26,14 +26,11 @@ use crate::doctor;
 use crate::install::{self, Source};
 use crate::journal::{Journal, JournalError, Records, data_dir_for};
 use crate::report::{Action, Code, Finding, LinkKind, Report};
-use crate::symlink;
+use crate::{shell, symlink};
 
 use fsops::{FsError, Hooks};
 pub use plan::{COMMENT_PREFIX, Plan, Sibling};
 pub use record::{Edit, JOURNAL_FILE, Outcome, RecordKind, RepairRecord};
-
-/// The largest shell startup file a repair will rewrite (as `shell::find_assignments` reads).
-const MAX_SHELL_FILE: u64 = 1 << 20;
 
 /// A repair or undo that did not happen; the disk is as it was unless the variant says so.
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +152,7 @@ pub enum RepairError {
         /// The repair.
         id: String,
         /// How it ended.
-        outcome: &'static str,
+        outcome: Outcome,
     },
     /// The copy of a file saved by the repair is gone or damaged.
     #[error(
@@ -215,28 +212,71 @@ impl RepairError {
         }
     }
 
-    /// A stable word for the reason, for JSON.
-    pub fn reason(&self) -> &'static str {
+    /// Why, as a stable word for JSON.
+    pub fn reason(&self) -> Reason {
         match self {
-            RepairError::NotFound { .. } => "not-found",
-            RepairError::Ambiguous { .. } => "ambiguous",
-            RepairError::NotRepairable { .. } => "not-repairable",
-            RepairError::NotACandidate { .. } => "not-a-candidate",
-            RepairError::NotASymlink { .. } => "not-a-symlink",
-            RepairError::UnhealthyTarget { .. } => "unhealthy-target",
-            RepairError::Changed { .. } => "changed",
-            RepairError::Stale { .. } => "stale",
-            RepairError::NeedsPrivilege { .. } => "needs-privilege",
-            RepairError::NothingToUndo => "nothing-to-undo",
-            RepairError::UnknownRepair { .. } => "unknown-repair",
-            RepairError::AlreadyUndone { .. } => "already-undone",
-            RepairError::NotDone { .. } => "not-done",
-            RepairError::SavedCopyMissing { .. } => "saved-copy-missing",
-            RepairError::NoDataDir => "no-data-dir",
-            RepairError::Journal(_) => "journal",
-            RepairError::Io { .. } => "io",
+            RepairError::NotFound { .. } => Reason::NotFound,
+            RepairError::Ambiguous { .. } => Reason::Ambiguous,
+            RepairError::NotRepairable { .. } => Reason::NotRepairable,
+            RepairError::NotACandidate { .. } => Reason::NotACandidate,
+            RepairError::NotASymlink { .. } => Reason::NotASymlink,
+            RepairError::UnhealthyTarget { .. } => Reason::UnhealthyTarget,
+            RepairError::Changed { .. } => Reason::Changed,
+            RepairError::Stale { .. } => Reason::Stale,
+            RepairError::NeedsPrivilege { .. } => Reason::NeedsPrivilege,
+            RepairError::NothingToUndo => Reason::NothingToUndo,
+            RepairError::UnknownRepair { .. } => Reason::UnknownRepair,
+            RepairError::AlreadyUndone { .. } => Reason::AlreadyUndone,
+            RepairError::NotDone { .. } => Reason::NotDone,
+            RepairError::SavedCopyMissing { .. } => Reason::SavedCopyMissing,
+            RepairError::NoDataDir => Reason::NoDataDir,
+            RepairError::Journal(_) => Reason::Journal,
+            RepairError::Io { .. } => Reason::Io,
         }
     }
+}
+
+/// Why a repair or undo did not happen, one word per [`RepairError`] variant (and one for a
+/// request file the elevated side refused), for JSON and the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// [`RepairError::NotFound`].
+    NotFound,
+    /// [`RepairError::Ambiguous`].
+    Ambiguous,
+    /// [`RepairError::NotRepairable`].
+    NotRepairable,
+    /// [`RepairError::NotACandidate`].
+    NotACandidate,
+    /// [`RepairError::NotASymlink`].
+    NotASymlink,
+    /// [`RepairError::UnhealthyTarget`].
+    UnhealthyTarget,
+    /// [`RepairError::Changed`].
+    Changed,
+    /// [`RepairError::Stale`].
+    Stale,
+    /// [`RepairError::NeedsPrivilege`].
+    NeedsPrivilege,
+    /// [`RepairError::NothingToUndo`].
+    NothingToUndo,
+    /// [`RepairError::UnknownRepair`].
+    UnknownRepair,
+    /// [`RepairError::AlreadyUndone`].
+    AlreadyUndone,
+    /// [`RepairError::NotDone`].
+    NotDone,
+    /// [`RepairError::SavedCopyMissing`].
+    SavedCopyMissing,
+    /// [`RepairError::NoDataDir`].
+    NoDataDir,
+    /// [`RepairError::Journal`].
+    Journal,
+    /// [`RepairError::Io`].
+    Io,
+    /// A request file the elevated side would not act on ([`crate::elevate::RequestError`]).
+    BadRequest,
 }
 
 /// What a start found of transactions a crash interrupted, and settled.
@@ -519,7 +559,7 @@ impl Repairs {
                     record::Why::AlreadyUndone => RepairError::AlreadyUndone { id },
                     record::Why::NotDone(o) => RepairError::NotDone {
                         id,
-                        outcome: o.as_str(),
+                        outcome: o,
                     },
                 }
             })?
@@ -711,7 +751,7 @@ impl Repairs {
                     ));
                 }
             }
-            fin.at = record::rfc3339(SystemTime::now());
+            fin.at = record::rfc3339(self.ctx.now());
             self.journal.append(&fin)?;
             out.records.push(fin);
         }
@@ -799,7 +839,7 @@ impl Repairs {
         let mut rec = RepairRecord {
             kind,
             id: self.new_id()?,
-            at: record::rfc3339(SystemTime::now()),
+            at: record::rfc3339(self.ctx.now()),
             finding: finding.to_string(),
             undoes,
             path: edits
@@ -823,7 +863,7 @@ impl Repairs {
                         rec.outcome = Outcome::Conflict;
                     }
                 }
-                rec.at = record::rfc3339(SystemTime::now());
+                rec.at = record::rfc3339(self.ctx.now());
                 rec.error = Some(err.to_string());
                 self.journal.append(&rec)?;
                 return Err(err);
@@ -832,7 +872,7 @@ impl Repairs {
         }
         self.hooks.checkpoint("before-outcome");
         rec.outcome = Outcome::Done;
-        rec.at = record::rfc3339(SystemTime::now());
+        rec.at = record::rfc3339(self.ctx.now());
         self.journal.append(&rec)?;
         Ok(rec)
     }
@@ -1062,11 +1102,13 @@ impl Repairs {
             .into_iter()
             .map(|r| r.id)
             .collect();
-        let stamp: String = record::rfc3339(SystemTime::now())
+        let stamp: String = record::rfc3339(self.ctx.now())
             .chars()
             .filter(char::is_ascii_digit)
             .collect();
-        let nanos = SystemTime::now()
+        let nanos = self
+            .ctx
+            .now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let mut n = (nanos ^ (std::process::id() << 12)).wrapping_mul(0x9E37_79B9);
@@ -1090,10 +1132,10 @@ fn io_err(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> RepairErro
     move |source| RepairError::Io { op, path, source }
 }
 
-/// A shell startup file's bytes (at most [`MAX_SHELL_FILE`]).
+/// A shell startup file's bytes (at most [`shell::MAX_STARTUP_FILE`], as the scan reads).
 fn read_shell_file(real: &Path) -> Result<Vec<u8>, RepairError> {
     let meta = fs::metadata(real).map_err(io_err("read", real))?;
-    if !meta.is_file() || meta.len() > MAX_SHELL_FILE {
+    if !meta.is_file() || meta.len() > shell::MAX_STARTUP_FILE {
         return Err(RepairError::Changed {
             path: real.to_path_buf(),
             expected: "a shell startup file under 1 MiB".into(),
@@ -1143,16 +1185,12 @@ fn repair_message(plan: &Plan) -> String {
             before,
             after,
         }) => {
-            let more = match plan.edits.len() - 1 {
-                0 => String::new(),
-                1 => " (and 1 more link into the same tree)".into(),
-                n => format!(" (and {n} more links into the same tree)"),
-            };
             format!(
-                "repaired {}: it now points to {} (was {}){more}",
+                "repaired {}: it now points to {} (was {}){}",
                 path.display(),
                 after.display(),
-                before.display()
+                before.display(),
+                plan::more_links(plan.edits.len() - 1)
             )
         }
         Some(Edit::ShellLine {
@@ -1261,7 +1299,7 @@ mod tests {
         assert!(matches!(e, RepairError::NotFound { .. }), "{e:?}");
         let e = find(&r, "/c/go", cwd).unwrap_err();
         assert_eq!(e.status(), Status::Refused);
-        assert_eq!(e.reason(), "not-found");
+        assert_eq!(e.reason(), Reason::NotFound);
     }
 
     fn pending(id: &str, edits: Vec<Edit>) -> RepairRecord {

@@ -44,18 +44,12 @@ impl Plan {
             _ => String::new(),
         };
         match self.edits.first() {
-            Some(Edit::Link { path, after, .. }) => {
-                let more = match self.edits.len() - 1 {
-                    0 => String::new(),
-                    1 => " and 1 more link into the same tree".into(),
-                    n => format!(" and {n} more links into the same tree"),
-                };
-                format!(
-                    "point {} at {}{target}{more}",
-                    path.display(),
-                    after.display()
-                )
-            }
+            Some(Edit::Link { path, after, .. }) => format!(
+                "point {} at {}{target}{}",
+                path.display(),
+                after.display(),
+                more_links(self.edits.len() - 1)
+            ),
             Some(Edit::ShellLine {
                 path, line, before, ..
             }) => format!(
@@ -64,6 +58,15 @@ impl Plan {
             ),
             None => "nothing".into(),
         }
+    }
+}
+
+/// ` and N more links into the same tree`, or nothing when `n` is 0.
+pub(crate) fn more_links(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " and 1 more link into the same tree".into(),
+        n => format!(" and {n} more links into the same tree"),
     }
 }
 
