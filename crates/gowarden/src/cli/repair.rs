@@ -147,15 +147,27 @@ pub fn apply_request(
         );
         return Ok(ExitCode::from(USAGE));
     }
-    let repairs = request.repairs()?;
+    let repairs = match request.repairs() {
+        Ok(r) => r,
+        Err(e) => {
+            let message = e.to_string();
+            return report_refusal(
+                Status::Refused,
+                Reason::BadRequest,
+                &message,
+                None,
+                json,
+                out,
+            );
+        }
+    };
     let result = match &request.task {
         Task::Repair { plan } => repairs.apply(plan),
         Task::Undo { id, force } => repairs.undo(id.as_deref(), *force),
     };
-    repairs.hand_back(request.uid, request.gid);
     match result {
         Ok(record) => {
-            let _ = std::fs::remove_file(file);
+            let _ = elevate::remove_request(&repairs, file);
             done(&record, json, out)
         }
         Err(e) => refused(&e, None, json, out),

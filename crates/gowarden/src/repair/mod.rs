@@ -11,6 +11,7 @@
 //! (the app, a CLI, an elevated helper) one at a time.
 
 mod fsops;
+mod owner;
 pub mod plan;
 pub mod record;
 
@@ -29,6 +30,8 @@ use crate::report::{Action, Code, Finding, LinkKind, Report};
 use crate::{shell, symlink};
 
 use fsops::{FsError, Hooks};
+pub(crate) use owner::AsOwner;
+use owner::Owner;
 pub use plan::{COMMENT_PREFIX, Plan, Sibling};
 pub use record::{Edit, JOURNAL_FILE, Outcome, RecordKind, RepairRecord};
 
@@ -360,6 +363,7 @@ pub struct Repairs {
     data_dir: PathBuf,
     journal: Journal,
     hooks: Hooks,
+    owner: Option<Owner>,
 }
 
 impl Repairs {
@@ -378,6 +382,16 @@ impl Repairs {
             ctx: ctx.clone(),
             options,
             data_dir,
+            owner: None,
+        }
+    }
+
+    /// The same, for an elevated helper working for user `uid`: everything in the data
+    /// directory is then read and written with that user's ids (see `owner`).
+    pub(crate) fn acting_for(self, uid: u32, gid: u32) -> Repairs {
+        Repairs {
+            owner: Some(Owner { uid, gid }),
+            ..self
         }
     }
 
@@ -408,6 +422,7 @@ impl Repairs {
 
     /// Every record kept, oldest first.
     pub fn records(&self) -> Result<Records<RepairRecord>, RepairError> {
+        let _as = self.as_owner()?;
         Ok(self.journal.read_all()?)
     }
 
@@ -549,7 +564,7 @@ impl Repairs {
     pub fn undo(&self, id: Option<&str>, force: bool) -> Result<RepairRecord, RepairError> {
         let _lock = self.lock()?;
         self.reconcile_locked()?;
-        let records = self.journal.read_all::<RepairRecord>()?.records;
+        let records = self.records()?.records;
         let target = record::undoable(&records, id)
             .map_err(|why| {
                 let id = id.unwrap_or_default().to_string();
@@ -633,38 +648,30 @@ impl Repairs {
     /// writes to them (so they never end up owned by root).
     pub fn prepare(&self) -> Result<(), RepairError> {
         drop(self.lock()?);
+        let _as = self.as_owner()?;
         OpenOptions::new()
             .append(true)
             .create(true)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(self.journal.path())
             .map_err(io_err("create", self.journal.path()))?;
         Ok(())
     }
 
-    /// Gives the data directory's files back to `uid`/`gid` when this process (an elevated
-    /// helper, as root) created them.
-    pub fn hand_back(&self, uid: u32, gid: u32) {
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        if unsafe { libc::geteuid() } != 0 || uid == 0 {
-            return;
-        }
-        let saved = self.data_dir.join("saved");
-        let mut paths = vec![
-            self.data_dir.clone(),
-            self.journal.path().to_path_buf(),
-            self.journal.rotated_path().to_path_buf(),
-            self.lock_path(),
-            saved.clone(),
-        ];
-        if let Ok(rd) = fs::read_dir(&saved) {
-            paths.extend(rd.flatten().map(|e| e.path()));
-        }
-        for p in paths {
-            if fs::symlink_metadata(&p).is_ok_and(|m| m.uid() == 0) {
-                let _ = std::os::unix::fs::lchown(&p, Some(uid), Some(gid));
-            }
-        }
+    /// Takes on the owner's ids while the guard lives, for I/O in the data directory; does
+    /// nothing unless this is an elevated helper working for a user.
+    pub(crate) fn as_owner(&self) -> Result<Option<AsOwner>, RepairError> {
+        self.owner
+            .map(Owner::assume)
+            .transpose()
+            .map_err(io_err("take on the requesting user's ids for", &self.data_dir))
+    }
+
+    /// Appends a record to the journal.
+    fn append(&self, rec: &RepairRecord) -> Result<(), RepairError> {
+        let _as = self.as_owner()?;
+        Ok(self.journal.append(rec)?)
     }
 
     fn lock_path(&self) -> PathBuf {
@@ -674,6 +681,7 @@ impl Repairs {
     /// The exclusive lock every transaction and reconciliation holds; released when dropped
     /// (or when the process dies).
     fn lock(&self) -> Result<File, RepairError> {
+        let _as = self.as_owner()?;
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -686,8 +694,14 @@ impl Repairs {
             .create(true)
             .truncate(false)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
-            .or_else(|_| File::open(&path))
+            .or_else(|_| {
+                OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&path)
+            })
             .map_err(io_err("open", &path))?;
         loop {
             match file.lock() {
@@ -699,7 +713,7 @@ impl Repairs {
     }
 
     fn reconcile_locked(&self) -> Result<Reconciliation, RepairError> {
-        let records = self.journal.read_all::<RepairRecord>()?.records;
+        let records = self.records()?.records;
         let mut out = Reconciliation::default();
         'next: for r in record::latest(&records) {
             if r.outcome != Outcome::Pending {
@@ -752,7 +766,7 @@ impl Repairs {
                 }
             }
             fin.at = record::rfc3339(self.ctx.now());
-            self.journal.append(&fin)?;
+            self.append(&fin)?;
             out.records.push(fin);
         }
         Ok(out)
@@ -852,7 +866,7 @@ impl Repairs {
             message,
             error: None,
         };
-        self.journal.append(&rec)?;
+        self.append(&rec)?;
         self.hooks.checkpoint("intent-written");
         for k in 0..rec.edits.len() {
             if let Err(e) = self.perform(&rec.id, k, &rec.edits[k]) {
@@ -865,7 +879,7 @@ impl Repairs {
                 }
                 rec.at = record::rfc3339(self.ctx.now());
                 rec.error = Some(err.to_string());
-                self.journal.append(&rec)?;
+                self.append(&rec)?;
                 return Err(err);
             }
             self.hooks.checkpoint("edit-done");
@@ -873,7 +887,7 @@ impl Repairs {
         self.hooks.checkpoint("before-outcome");
         rec.outcome = Outcome::Done;
         rec.at = record::rfc3339(self.ctx.now());
-        self.journal.append(&rec)?;
+        self.append(&rec)?;
         Ok(rec)
     }
 
@@ -1060,7 +1074,8 @@ impl Repairs {
 
     /// A saved file's content, if it is there and intact.
     fn saved(&self, sha: &str) -> Option<Vec<u8>> {
-        fs::read(self.saved_path(sha))
+        let _as = self.as_owner().ok()?;
+        fsops::read_nofollow(&self.saved_path(sha))
             .ok()
             .filter(|b| fsops::sha256(b) == sha)
     }
@@ -1071,12 +1086,20 @@ impl Repairs {
         if self.saved(&sha).is_some() {
             return Ok(());
         }
+        let _as = self.as_owner()?;
         let dir = self.data_dir.join("saved");
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&dir)
             .map_err(io_err("create", &dir))?;
+        if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            return Err(RepairError::Io {
+                op: "keep a copy in",
+                path: dir,
+                source: io::Error::other("it is not a directory (a symlink?)"),
+            });
+        }
         let path = self.saved_path(&sha);
         let temp = dir.join(format!(".{sha}.{}.tmp", std::process::id()));
         let fail = |e: FsError| match e {
@@ -1096,8 +1119,7 @@ impl Repairs {
     /// A new transaction id: the time, and four hex digits that differ between processes.
     fn new_id(&self) -> Result<String, RepairError> {
         let ids: Vec<String> = self
-            .journal
-            .read_all::<RepairRecord>()?
+            .records()?
             .records
             .into_iter()
             .map(|r| r.id)

@@ -524,6 +524,97 @@ fn read_only_parent_prints_the_sudo_command_and_changes_nothing() {
     assert_eq!(link_text(&link), Path::new("go1.23.2"), "not undone");
 }
 
+/// A request file as user 65534 (nobody) would write it, in a directory of theirs.
+fn forged_request(m: &Machine, dir: &Path, data_dir: &Path) -> PathBuf {
+    use std::os::unix::fs::chown;
+    let request = gowarden::elevate::Request {
+        gowarden_request: gowarden::elevate::REQUEST_VERSION,
+        created_at: "2026-05-23T14:15:03Z".into(),
+        uid: 65534,
+        gid: 65534,
+        task: gowarden::elevate::Task::Undo {
+            id: None,
+            force: true,
+        },
+        data_dir: data_dir.to_path_buf(),
+        root: m.sys("/"),
+        host: "darwin/arm64".into(),
+        cwd: m.work(),
+        env: Vec::new(),
+    };
+    let file = dir.join("undo-forged.json");
+    std::fs::write(&file, serde_json::to_vec(&request).unwrap()).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    chown(&file, Some(65534), Some(65534)).unwrap();
+    file
+}
+
+/// What `sudo gowarden undo --apply FILE` does when user 65534 runs it.
+fn apply_as_root_for_nobody(file: &Path) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gowarden"));
+    cmd.args(["undo", "--apply"])
+        .arg(file)
+        .arg("--json")
+        .env_clear()
+        .env("SUDO_UID", "65534")
+        .env("PATH", "/usr/bin:/bin");
+    run(&mut cmd)
+}
+
+fn owner(p: &Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(p).unwrap().uid()
+}
+
+#[test]
+fn a_request_naming_a_data_dir_that_is_not_the_users_is_refused_and_root_writes_nothing_there() {
+    if !running_as_root() || !cfg!(target_os = "linux") {
+        return;
+    }
+    let (m, _) = stale_usr_local_go();
+    open_up(&m);
+    let data = m.home("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::os::unix::fs::chown(&data, Some(65534), Some(65534)).unwrap();
+
+    // Root's own directory (standing in for /etc) as the data directory.
+    let etc = m.sys("/etc");
+    m.write(&etc.join("passwd"), "root:x:0:0::/root:/bin/sh\n");
+    let v = refused(
+        &apply_as_root_for_nobody(&forged_request(&m, &data, &etc)),
+        "bad-request",
+    );
+    says(&v["message"], "belongs to uid 0");
+    let entries: Vec<_> = std::fs::read_dir(&etc)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, ["passwd"], "no lock, journal or saved/ made there");
+    assert_eq!((owner(&etc), owner(&etc.join("passwd"))), (0, 0));
+
+    // The user's own data directory, whose saved/ leads into root's (/etc/sudoers.d).
+    let sudoers = m.sys("/etc/sudoers.d");
+    m.write(&sudoers.join("admins"), "%admin ALL=(ALL) ALL\n");
+    let saved = data.join("saved");
+    std::os::unix::fs::symlink(&sudoers, &saved).unwrap();
+    std::os::unix::fs::lchown(&saved, Some(65534), Some(65534)).unwrap();
+    let v = refused(
+        &apply_as_root_for_nobody(&forged_request(&m, &data, &data)),
+        "bad-request",
+    );
+    says(&v["message"], "saved/ that is a symlink");
+    assert_eq!(
+        (owner(&sudoers), owner(&sudoers.join("admins"))),
+        (0, 0),
+        "nothing handed to the user"
+    );
+    assert_eq!(
+        std::fs::read_dir(&sudoers).unwrap().count(),
+        1,
+        "nothing written there"
+    );
+}
+
 /// A tiny deterministic generator, seeded per run and printed, so a failure can be replayed.
 struct Rng(u64);
 
