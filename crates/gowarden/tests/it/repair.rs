@@ -377,7 +377,7 @@ fn goroot_export_line_is_commented_out_and_undo_restores_the_file_byte_for_byte(
     let rc = m.home("dotfiles/zshrc");
     m.link("dotfiles/zshrc", &m.home(".zshrc"));
     let mut before = b"# my zshrc\r\nalias ll='ls -l'\n".to_vec();
-    before.extend_from_slice(format!("  export GOROOT={}\n", old.display()).as_bytes());
+    before.extend_from_slice(format!("export GOROOT={}\n", old.display()).as_bytes());
     before.extend_from_slice(b"export PATH=$GOROOT/bin:$PATH\n\xff\xfe not utf-8, no newline");
     m.write(&rc, &before);
     std::fs::set_permissions(&rc, std::fs::Permissions::from_mode(0o640)).unwrap();
