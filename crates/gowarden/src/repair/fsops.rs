@@ -247,6 +247,17 @@ fn swap_in(
     sync_parent(path)
 }
 
+/// Puts another program's version of `path`, found parked at `temp`, back at `path` (which
+/// holds one of ours, then removed).
+pub(crate) fn put_back(temp: &Path, path: &Path) -> Result<(), FsError> {
+    if exchange(temp, path).map_err(io_err("put back", path))? {
+        remove_if_present(temp)?;
+    } else {
+        fs::rename(temp, path).map_err(io_err("put back", path))?;
+    }
+    sync_parent(path)
+}
+
 /// Removes a leftover temporary file or link, if there is one.
 pub(crate) fn remove_if_present(path: &Path) -> Result<(), FsError> {
     match fs::remove_file(path) {

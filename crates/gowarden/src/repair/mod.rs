@@ -719,7 +719,7 @@ impl Repairs {
             if r.outcome != Outcome::Pending {
                 continue;
             }
-            self.clean_temps(&r.id, &r.edits);
+            let notes = self.settle_temps(&r.id, &r.edits);
             let seen: Vec<_> = r.edits.iter().map(|e| self.seen(e)).collect();
             let mut fin = r.clone();
             fin.reconciled = true;
@@ -765,6 +765,10 @@ impl Repairs {
                     ));
                 }
             }
+            if !notes.is_empty() {
+                let error = fin.error.take().into_iter().chain(notes).collect::<Vec<_>>();
+                fin.error = Some(error.join("; "));
+            }
             fin.at = record::rfc3339(self.ctx.now());
             self.append(&fin)?;
             out.records.push(fin);
@@ -774,22 +778,26 @@ impl Repairs {
 
     /// Where one edit's path stands.
     fn seen(&self, e: &Edit) -> record::Seen {
+        self.seen_at(e, edit_target(e))
+    }
+
+    /// Whether `at` holds `e`'s before or after version (or neither), wherever `at` is: the
+    /// edit's own path, or one of its temporary names.
+    fn seen_at(&self, e: &Edit, at: &Path) -> record::Seen {
         let (is_after, is_before) = match e {
-            Edit::Link {
-                path,
-                before,
-                after,
-            } => {
-                let now = fsops::link_text(path);
+            Edit::Link { before, after, .. } => {
+                let now = fsops::link_text(at);
                 (now.as_ref() == Some(after), now.as_ref() == Some(before))
             }
             Edit::ShellLine {
-                real,
                 before_sha256,
                 after_sha256,
                 ..
             } => {
-                let now = fsops::file_sha256(real);
+                let now = fs::symlink_metadata(at)
+                    .is_ok_and(|m| m.is_file())
+                    .then(|| fsops::file_sha256(at))
+                    .flatten();
                 (
                     now.as_ref() == Some(after_sha256),
                     now.as_ref() == Some(before_sha256),
@@ -803,41 +811,52 @@ impl Repairs {
         }
     }
 
-    /// Removes temporary names an interrupted transaction left, when they hold its before or
-    /// after version (anything else there is someone else's, and stays).
-    fn clean_temps(&self, id: &str, edits: &[Edit]) {
+    /// Tidies the temporary names an interrupted transaction left. One holding the edit's
+    /// before or after version is ours, and is removed. One holding anything else is another
+    /// program's version of the path: a swap parked it there on finding it in place of what
+    /// the plan expected, and the process died before swapping it back. It goes back to its
+    /// path when the path holds one of ours; otherwise it stays where it is. Returns what the
+    /// user must be told.
+    fn settle_temps(&self, id: &str, edits: &[Edit]) -> Vec<String> {
+        let mut notes = Vec::new();
         for txid in [id.to_string(), format!("{id}.rb")] {
             for (k, e) in edits.iter().enumerate() {
-                let ours = match e {
-                    Edit::Link {
-                        path,
-                        before,
-                        after,
-                    } => {
-                        let temp = fsops::temp_path(path, &txid, k);
-                        let t = fsops::link_text(&temp);
-                        (t.as_ref() == Some(before) || t.as_ref() == Some(after)).then_some(temp)
-                    }
-                    Edit::ShellLine {
-                        real,
-                        before_sha256,
-                        after_sha256,
-                        ..
-                    } => {
-                        let temp = fsops::temp_path(real, &txid, k);
-                        let is_file = fs::symlink_metadata(&temp).is_ok_and(|m| m.is_file());
-                        let sha = fsops::file_sha256(&temp);
-                        (is_file
-                            && (sha.as_ref() == Some(before_sha256)
-                                || sha.as_ref() == Some(after_sha256)))
-                        .then_some(temp)
-                    }
-                };
-                if let Some(temp) = ours {
-                    let _ = fs::remove_file(temp);
+                let at = edit_target(e);
+                let temp = fsops::temp_path(at, &txid, k);
+                if fs::symlink_metadata(&temp).is_err() {
+                    continue;
                 }
+                if self.seen_at(e, &temp) != record::Seen::Other {
+                    let _ = fs::remove_file(&temp);
+                    continue;
+                }
+                let theirs = fsops::describe(&temp);
+                if self.seen_at(e, at) == record::Seen::Other {
+                    notes.push(format!(
+                        "{} holds {theirs}, neither the old nor the new version of {}: left \
+                         as it is",
+                        temp.display(),
+                        at.display()
+                    ));
+                    continue;
+                }
+                notes.push(match fsops::put_back(&temp, at) {
+                    Ok(()) => format!(
+                        "another program changed {} while gowarden was changing it: its version \
+                         ({theirs}) is back in place",
+                        at.display()
+                    ),
+                    Err(e) => format!(
+                        "another program changed {} while gowarden was changing it: its version \
+                         ({theirs}) is kept at {}, and putting it back failed ({e:?}); move it \
+                         back by hand",
+                        at.display(),
+                        temp.display()
+                    ),
+                });
             }
         }
+        notes
     }
 
     /// Journals the intent, makes every edit (putting back the ones made if one fails), and
@@ -950,11 +969,7 @@ impl Repairs {
     /// Refuses up front when a directory to write in is not writable by this user.
     fn preflight(&self, edits: &[Edit]) -> Result<(), RepairError> {
         for e in edits {
-            let at = match e {
-                Edit::Link { path, .. } => path,
-                Edit::ShellLine { real, .. } => real,
-            };
-            let dir = fsops::parent(at);
+            let dir = fsops::parent(edit_target(e));
             if let Err(source) = fsops::may_write_dir(dir) {
                 return Err(if denied(&source) {
                     RepairError::NeedsPrivilege {
@@ -1141,6 +1156,14 @@ impl Repairs {
             }
             n = n.wrapping_add(0x1_0000);
         }
+    }
+}
+
+/// The path an edit writes: the link, or the startup file itself (where its symlink leads).
+fn edit_target(e: &Edit) -> &Path {
+    match e {
+        Edit::Link { path, .. } => path,
+        Edit::ShellLine { real, .. } => real,
     }
 }
 
@@ -1415,6 +1438,44 @@ mod tests {
             repairs.reconcile().unwrap().records.is_empty(),
             "settled once"
         );
+    }
+
+    #[test]
+    fn another_programs_version_parked_by_a_swap_when_the_process_died_goes_back() {
+        let d = tempfile::tempdir().unwrap();
+        let ctx = Context::fake(&[], "linux/amd64", "/", d.path());
+        let repairs =
+            Repairs::with_data_dir(&ctx, doctor::Options::default(), d.path().join("data"));
+        // The swap put ours (new/go) at the path and found theirs where old/go should be,
+        // and died before swapping back: theirs sits in our temporary name.
+        let (go, gofmt) = (d.path().join("go"), d.path().join("gofmt"));
+        std::os::unix::fs::symlink("new/go", &go).unwrap();
+        let parked = fsops::temp_path(&go, "t1", 0);
+        std::os::unix::fs::symlink("theirs/go", &parked).unwrap();
+        // The same for a file that replaced the link.
+        std::os::unix::fs::symlink("new/gofmt", &gofmt).unwrap();
+        let parked_file = fsops::temp_path(&gofmt, "t2", 0);
+        fs::write(&parked_file, b"their file").unwrap();
+        for (id, path, old, new) in [
+            ("t1", &go, "old/go", "new/go"),
+            ("t2", &gofmt, "old/gofmt", "new/gofmt"),
+        ] {
+            repairs
+                .journal()
+                .append(&pending(id, vec![link_edit(path, old, new)]))
+                .unwrap();
+        }
+
+        let r = repairs.reconcile().unwrap();
+        let outcomes: Vec<_> = r.records.iter().map(|r| r.outcome).collect();
+        assert_eq!(outcomes, [Outcome::Conflict, Outcome::Conflict]);
+        assert_eq!(fsops::link_text(&go).unwrap(), Path::new("theirs/go"));
+        assert_eq!(fs::read(&gofmt).unwrap(), b"their file");
+        assert!(fs::symlink_metadata(&parked).is_err());
+        assert!(fs::symlink_metadata(&parked_file).is_err());
+        let error = r.records[0].error.as_deref().unwrap();
+        assert!(error.contains("another program changed"), "{error}");
+        assert!(error.contains("back in place"), "{error}");
     }
 
     #[test]
