@@ -76,7 +76,7 @@ pub fn repair(args: &RepairArgs, out: &mut impl Write) -> anyhow::Result<ExitCod
     }
     match repairs.apply(&plan) {
         Ok(record) => done(&record, args.json, out),
-        Err(e @ RepairError::NeedsPrivilege { .. }) => {
+        Err(e) if e.status() == Status::NeedsPrivilege => {
             let task = Task::Repair { plan };
             let sudo = elevation(&repairs, task)?;
             refused(&e, Some(&sudo), args.json, out)
@@ -101,7 +101,7 @@ pub fn undo(
     }
     match repairs.undo(id, force) {
         Ok(record) => done(&record, json, out),
-        Err(e @ RepairError::NeedsPrivilege { .. }) => {
+        Err(e) if e.status() == Status::NeedsPrivilege => {
             // Pin the repair, so the elevated run undoes this one even if another lands first.
             let pinned = match id {
                 Some(id) => Some(id.to_string()),
@@ -182,7 +182,7 @@ fn settle(repairs: &Repairs) -> Result<Vec<RepairRecord>, RepairError> {
             "gowarden: an interrupted {} ({}) was settled: {}{}",
             kind_word(rec),
             rec.id,
-            rec.outcome.as_str(),
+            rec.outcome,
             rec.error
                 .as_deref()
                 .map(|e| format!(" ({e})"))
@@ -190,7 +190,10 @@ fn settle(repairs: &Repairs) -> Result<Vec<RepairRecord>, RepairError> {
         );
     }
     for u in &r.unresolved {
-        eprintln!("gowarden: {u}");
+        eprintln!(
+            "gowarden: {}; gowarden tries again each time it starts",
+            u.message
+        );
     }
     Ok(r.records)
 }
@@ -270,11 +273,15 @@ fn done(record: &RepairRecord, json: bool, out: &mut impl Write) -> anyhow::Resu
                 "status": Status::Done,
                 "id": record.id,
                 "message": record.message,
+                "warning": record.warning,
                 "record": record,
             }),
         )?;
     } else {
         writeln!(out, "{}", record.message)?;
+        if let Some(w) = &record.warning {
+            eprintln!("gowarden: warning: {w}");
+        }
         if record.kind == repair::RecordKind::Repair {
             writeln!(out, "Undo it with: gowarden undo {}", record.id)?;
         }

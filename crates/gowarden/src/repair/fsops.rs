@@ -439,6 +439,7 @@ mod tests {
         assert!(dir.is_dir());
     }
 
+    #[cfg(debug_assertions)]
     #[test]
     fn a_pause_marker_is_never_written_through_a_symlink() {
         let d = tempfile::tempdir().unwrap();

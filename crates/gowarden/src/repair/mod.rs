@@ -157,6 +157,50 @@ pub enum RepairError {
         /// How it ended.
         outcome: Outcome,
     },
+    /// A repair or undo failed partway, and putting back the edits it had made failed too.
+    #[error(
+        "{what} {id} failed ({cause}), and putting back the edits it had already made failed \
+         too, so it is half-applied: {}. gowarden tries again to put them back each time it \
+         starts (for example `gowarden repair --list`); to put them back by hand now: {}",
+        states.join("; "),
+        steps.join("; ")
+    )]
+    HalfApplied {
+        /// `repair` or `undo`.
+        what: &'static str,
+        /// The transaction.
+        id: String,
+        /// Why it failed.
+        cause: Box<RepairError>,
+        /// Each path it had changed, and what it holds now.
+        states: Vec<String>,
+        /// The commands that put each one still changed back.
+        steps: Vec<String>,
+    },
+    /// An interrupted transaction on the same paths could not be settled, so nothing new
+    /// may start on them.
+    #[error(
+        "an interrupted {what} ({id}) of {} could not be settled: {why}; nothing was changed. \
+         {}",
+        paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        if *privileged {
+            "It needs an administrator: the command below settles it first, then repairs"
+        } else {
+            "Fix that and run gowarden again: it settles the interrupted change first"
+        }
+    )]
+    Unsettled {
+        /// `repair` or `undo`.
+        what: &'static str,
+        /// The interrupted transaction.
+        id: String,
+        /// Its paths.
+        paths: Vec<PathBuf>,
+        /// Why putting it back failed.
+        why: String,
+        /// It failed for want of permission.
+        privileged: bool,
+    },
     /// The copy of a file saved by the repair is gone or damaged.
     #[error(
         "the copy of {} saved before the repair ({}) is missing or damaged; nothing was changed",
@@ -208,9 +252,17 @@ impl RepairError {
     pub fn status(&self) -> Status {
         match self {
             RepairError::NeedsPrivilege { .. } => Status::NeedsPrivilege,
-            RepairError::NoDataDir | RepairError::Journal(_) | RepairError::Io { .. } => {
-                Status::Failed
+            RepairError::Unsettled { privileged, .. } => {
+                if *privileged {
+                    Status::NeedsPrivilege
+                } else {
+                    Status::Failed
+                }
             }
+            RepairError::NoDataDir
+            | RepairError::Journal(_)
+            | RepairError::Io { .. }
+            | RepairError::HalfApplied { .. } => Status::Failed,
             _ => Status::Refused,
         }
     }
@@ -232,6 +284,8 @@ impl RepairError {
             RepairError::AlreadyUndone { .. } => Reason::AlreadyUndone,
             RepairError::NotDone { .. } => Reason::NotDone,
             RepairError::SavedCopyMissing { .. } => Reason::SavedCopyMissing,
+            RepairError::HalfApplied { .. } => Reason::HalfApplied,
+            RepairError::Unsettled { .. } => Reason::Unsettled,
             RepairError::NoDataDir => Reason::NoDataDir,
             RepairError::Journal(_) => Reason::Journal,
             RepairError::Io { .. } => Reason::Io,
@@ -272,6 +326,10 @@ pub enum Reason {
     NotDone,
     /// [`RepairError::SavedCopyMissing`].
     SavedCopyMissing,
+    /// [`RepairError::HalfApplied`].
+    HalfApplied,
+    /// [`RepairError::Unsettled`].
+    Unsettled,
     /// [`RepairError::NoDataDir`].
     NoDataDir,
     /// [`RepairError::Journal`].
@@ -287,9 +345,48 @@ pub enum Reason {
 pub struct Reconciliation {
     /// The outcomes written for them.
     pub records: Vec<RepairRecord>,
-    /// Those that could not be settled (their edits could not be put back), and why; the next
-    /// start tries again.
-    pub unresolved: Vec<String>,
+    /// Those that could not be settled (their edits could not be put back); the next start
+    /// tries again.
+    pub unresolved: Vec<Unsettled>,
+}
+
+/// An interrupted transaction whose edits could not be put back.
+#[derive(Debug, Clone)]
+pub struct Unsettled {
+    /// The transaction.
+    pub id: String,
+    /// A repair or an undo.
+    pub kind: RecordKind,
+    /// The paths it changes.
+    pub paths: Vec<PathBuf>,
+    /// Why putting its edits back failed ([`Status::NeedsPrivilege`] or [`Status::Failed`]).
+    pub status: Status,
+    /// What happened, in one sentence.
+    pub message: String,
+}
+
+impl Unsettled {
+    /// The refusal of a new transaction touching any of `edits`' paths, if it does.
+    fn refuse(&self, edits: &[Edit]) -> Result<(), RepairError> {
+        if !edits.iter().any(|e| self.paths.iter().any(|p| p == e.path())) {
+            return Ok(());
+        }
+        Err(RepairError::Unsettled {
+            what: kind_word(self.kind),
+            id: self.id.clone(),
+            paths: self.paths.clone(),
+            why: self.message.clone(),
+            privileged: self.status == Status::NeedsPrivilege,
+        })
+    }
+}
+
+/// `repair` or `undo`.
+fn kind_word(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Repair => "repair",
+        RecordKind::Undo => "undo",
+    }
 }
 
 /// The findings gowarden can repair itself: relinks with a candidate, startup-file edits.
@@ -507,7 +604,10 @@ impl Repairs {
     /// journal's outcome record.
     pub fn apply(&self, plan: &Plan) -> Result<RepairRecord, RepairError> {
         let _lock = self.lock()?;
-        self.reconcile_locked()?;
+        let settled = self.reconcile_locked()?;
+        for u in &settled.unresolved {
+            u.refuse(&plan.edits)?;
+        }
         let report = self.scan();
         let fresh = self
             .plan(&report, &plan.finding, plan.goroot.as_deref())
@@ -563,7 +663,7 @@ impl Repairs {
     /// saved first.
     pub fn undo(&self, id: Option<&str>, force: bool) -> Result<RepairRecord, RepairError> {
         let _lock = self.lock()?;
-        self.reconcile_locked()?;
+        let settled = self.reconcile_locked()?;
         let records = self.records()?.records;
         let target = record::undoable(&records, id)
             .map_err(|why| {
@@ -579,6 +679,9 @@ impl Repairs {
                 }
             })?
             .clone();
+        for u in &settled.unresolved {
+            u.refuse(&target.edits)?;
+        }
         let mut edits: Vec<Edit> = target.edits.iter().map(Edit::reversed).collect();
         for e in &mut edits {
             match e {
@@ -716,39 +819,55 @@ impl Repairs {
         let records = self.records()?.records;
         let mut out = Reconciliation::default();
         'next: for r in record::latest(&records) {
-            if r.outcome != Outcome::Pending {
-                continue;
-            }
+            let half_applied = match r.outcome {
+                Outcome::Pending => false,
+                Outcome::HalfApplied => true,
+                _ => continue,
+            };
             let notes = self.settle_temps(&r.id, &r.edits);
             let seen: Vec<_> = r.edits.iter().map(|e| self.seen(e)).collect();
             let mut fin = r.clone();
             fin.reconciled = true;
-            match record::decide(&seen) {
+            let decision = if half_applied {
+                record::decide_half_applied(&seen)
+            } else {
+                record::decide(&seen)
+            };
+            match decision {
                 record::Decision::Done => fin.outcome = Outcome::Done,
                 record::Decision::NothingChanged => {
                     fin.outcome = Outcome::Failed;
-                    fin.error = Some("interrupted before it changed anything".into());
+                    fin.error = Some(if half_applied {
+                        "failed; none of its edits is in place any more".into()
+                    } else {
+                        "interrupted before it changed anything".into()
+                    });
                 }
                 record::Decision::RollBack(done) => {
                     let txid = format!("{}.rb", r.id);
                     for &i in done.iter().rev() {
                         if let Err(e) = self.perform(&txid, i, &r.edits[i].reversed()) {
                             let e = self.fs_error(e, &r.edits[i].reversed());
-                            out.unresolved.push(format!(
-                                "{} {} was interrupted halfway, and putting it back failed: {e}",
-                                if r.kind == RecordKind::Repair {
-                                    "repair"
-                                } else {
-                                    "undo"
-                                },
-                                r.id
-                            ));
+                            out.unresolved.push(Unsettled {
+                                id: r.id.clone(),
+                                kind: r.kind,
+                                paths: r.edits.iter().map(|e| e.path().to_path_buf()).collect(),
+                                status: e.status(),
+                                message: format!(
+                                    "{} {} stopped halfway, and putting back its edits failed: {e}",
+                                    kind_word(r.kind),
+                                    r.id
+                                ),
+                            });
                             continue 'next;
                         }
                     }
                     fin.outcome = Outcome::RolledBack;
-                    fin.error =
-                        Some("interrupted halfway; the edits it had made were put back".into());
+                    fin.error = Some(if half_applied {
+                        "failed halfway; the edits it had made are now put back".into()
+                    } else {
+                        "interrupted halfway; the edits it had made were put back".into()
+                    });
                 }
                 record::Decision::Conflict => {
                     let changed: Vec<_> = r
@@ -884,21 +1003,30 @@ impl Repairs {
             reconciled: false,
             message,
             error: None,
+            warning: None,
         };
         self.append(&rec)?;
         self.hooks.checkpoint("intent-written");
         for k in 0..rec.edits.len() {
             if let Err(e) = self.perform(&rec.id, k, &rec.edits[k]) {
-                let err = self.fs_error(e, &rec.edits[k]);
-                rec.outcome = Outcome::Failed;
+                let mut err = self.fs_error(e, &rec.edits[k]);
+                let mut stuck = false;
                 for j in (0..k).rev() {
-                    if self.perform(&rec.id, j, &rec.edits[j].reversed()).is_err() {
-                        rec.outcome = Outcome::Conflict;
-                    }
+                    stuck |= self
+                        .perform(&rec.id, j, &rec.edits[j].reversed())
+                        .is_err();
+                }
+                if !stuck {
+                    rec.outcome = Outcome::Failed;
+                } else {
+                    rec.outcome = Outcome::HalfApplied;
+                    err = self.half_applied(&rec, k, err);
                 }
                 rec.at = record::rfc3339(self.ctx.now());
                 rec.error = Some(err.to_string());
-                self.append(&rec)?;
+                // Failing to journal this must not hide what went wrong: the intent stays
+                // pending, and the next start settles it from the disk.
+                let _ = self.append(&rec);
                 return Err(err);
             }
             self.hooks.checkpoint("edit-done");
@@ -906,8 +1034,73 @@ impl Repairs {
         self.hooks.checkpoint("before-outcome");
         rec.outcome = Outcome::Done;
         rec.at = record::rfc3339(self.ctx.now());
-        self.append(&rec)?;
+        if let Err(e) = self.append(&rec) {
+            // Done all the same; the pending intent is settled as done from the disk later.
+            rec.warning = Some(format!(
+                "the {} is done, but its outcome could not be written to the journal ({e}); \
+                 the next gowarden start records it from the disk",
+                kind_word(rec.kind)
+            ));
+        }
         Ok(rec)
+    }
+
+    /// The error for transaction `rec`, which failed at edit `failed` with `cause`, when
+    /// putting back the edits before it failed too: where each of those paths stands, and the
+    /// commands that put back the ones still changed.
+    fn half_applied(&self, rec: &RepairRecord, failed: usize, cause: RepairError) -> RepairError {
+        let mut states = Vec::new();
+        let mut steps = Vec::new();
+        for e in &rec.edits[..failed] {
+            let path = e.path().display();
+            match (self.seen(e), e) {
+                (record::Seen::Before, _) => states.push(format!("{path} is back as it was")),
+                (record::Seen::Other, _) => states.push(format!(
+                    "{path} was changed by another program since (it is {} now)",
+                    fsops::describe(edit_target(e))
+                )),
+                (record::Seen::After, Edit::Link { before, after, .. }) => {
+                    states.push(format!(
+                        "{path} still points to {} (it pointed to {})",
+                        after.display(),
+                        before.display()
+                    ));
+                    steps.push(format!(
+                        "ln -sfn {} {}",
+                        crate::elevate::sh_word(before.as_os_str().as_encoded_bytes()),
+                        crate::elevate::sh_word(e.path().as_os_str().as_encoded_bytes())
+                    ));
+                }
+                (
+                    record::Seen::After,
+                    Edit::ShellLine {
+                        real,
+                        line,
+                        before_sha256,
+                        ..
+                    },
+                ) => {
+                    states.push(format!("{path} still has line {line} changed"));
+                    steps.push(format!(
+                        "cp {} {}",
+                        crate::elevate::sh_word(
+                            self.saved_path(before_sha256).as_os_str().as_encoded_bytes()
+                        ),
+                        crate::elevate::sh_word(real.as_os_str().as_encoded_bytes())
+                    ));
+                }
+            }
+        }
+        if steps.is_empty() {
+            steps.push("nothing is left to put back".into());
+        }
+        RepairError::HalfApplied {
+            what: kind_word(rec.kind),
+            id: rec.id.clone(),
+            cause: Box::new(cause),
+            states,
+            steps,
+        }
     }
 
     /// Makes one edit, checked against its `before`.
@@ -1360,6 +1553,7 @@ mod tests {
             reconciled: false,
             message: "m".into(),
             error: None,
+            warning: None,
         }
     }
 
@@ -1476,6 +1670,150 @@ mod tests {
         let error = r.records[0].error.as_deref().unwrap();
         assert!(error.contains("another program changed"), "{error}");
         assert!(error.contains("back in place"), "{error}");
+    }
+
+    #[cfg(debug_assertions)]
+    /// Repairs over `d`, paused at `point`; `sabotage` runs there (given the transaction's
+    /// id), then the run goes on.
+    fn paused_at(
+        d: &Path,
+        point: &'static str,
+        sabotage: impl FnOnce(&Repairs, &str) + Send + 'static,
+    ) -> (Repairs, std::thread::JoinHandle<()>) {
+        let hooks = d.join("hooks");
+        fs::create_dir_all(&hooks).unwrap();
+        let ctx = Context::fake(
+            &[
+                ("GOWARDEN_TEST_PAUSE_AT", point),
+                ("GOWARDEN_TEST_PAUSE_DIR", hooks.to_str().unwrap()),
+            ],
+            "linux/amd64",
+            "/",
+            d,
+        );
+        let repairs = Repairs::with_data_dir(&ctx, doctor::Options::default(), d.join("data"));
+        let other = repairs.clone();
+        let waiter = std::thread::spawn(move || {
+            // Waits for the event, not for a time: the checkpoint writes the marker.
+            while !hooks.join(format!("{point}.reached")).exists() {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            let id = other.records().unwrap().records.last().unwrap().id.clone();
+            sabotage(&other, &id);
+            fs::write(hooks.join("resume"), b"").unwrap();
+        });
+        (repairs, waiter)
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    fn a_failed_put_back_says_half_applied_and_reconcile_tries_again() {
+        let d = tempfile::tempdir().unwrap();
+        let (go, gofmt) = (d.path().join("go"), d.path().join("gofmt"));
+        std::os::unix::fs::symlink("old/go", &go).unwrap();
+        // Someone else's gofmt: the second edit fails.
+        std::os::unix::fs::symlink("theirs/gofmt", &gofmt).unwrap();
+        let blocker = go.clone();
+        let (repairs, waiter) = paused_at(d.path(), "edit-done", move |_, id| {
+            // The put-back of go cannot use its temporary name: a directory is there.
+            let temp = fsops::temp_path(&blocker, id, 0);
+            fs::create_dir(&temp).unwrap();
+            fs::write(temp.join("x"), b"").unwrap();
+        });
+        let e = repairs
+            .execute(
+                RecordKind::Repair,
+                "f",
+                None,
+                vec![
+                    link_edit(&go, "old/go", "new/go"),
+                    link_edit(&gofmt, "old/gofmt", "new/gofmt"),
+                ],
+                "m".into(),
+            )
+            .unwrap_err();
+        waiter.join().unwrap();
+        assert!(matches!(e, RepairError::HalfApplied { .. }), "{e:?}");
+        assert_eq!(e.status(), Status::Failed);
+        let msg = e.to_string();
+        for want in [
+            "half-applied",
+            "another program changed it meanwhile",
+            &format!("{} still points to new/go (it pointed to old/go)", go.display()),
+            &format!("ln -sfn old/go {}", go.display()),
+        ] {
+            assert!(msg.contains(want), "{want:?} not in {msg}");
+        }
+        assert!(!msg.contains("nothing was changed;"), "{msg}");
+        let last = repairs.records().unwrap().records.pop().unwrap();
+        assert_eq!(last.outcome, Outcome::HalfApplied);
+
+        // The next start tries again (not only pending records are settled).
+        fs::remove_dir_all(fsops::temp_path(&go, &last.id, 0)).unwrap();
+        let r = repairs.reconcile().unwrap();
+        assert_eq!(r.records[0].outcome, Outcome::RolledBack);
+        assert_eq!(fsops::link_text(&go).unwrap(), Path::new("old/go"));
+        assert_eq!(fsops::link_text(&gofmt).unwrap(), Path::new("theirs/gofmt"));
+    }
+
+    #[cfg(debug_assertions)]
+    /// Replaces the journal with a directory, so no record can be appended.
+    fn break_journal(repairs: &Repairs) {
+        let j = repairs.journal().path().to_path_buf();
+        fs::rename(&j, j.with_extension("saved-away")).unwrap();
+        fs::create_dir(&j).unwrap();
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    fn done_is_reported_done_even_if_the_journal_cannot_take_the_outcome() {
+        let d = tempfile::tempdir().unwrap();
+        let go = d.path().join("go");
+        std::os::unix::fs::symlink("old/go", &go).unwrap();
+        let (repairs, waiter) = paused_at(d.path(), "before-outcome", |r, _| break_journal(r));
+        let rec = repairs
+            .execute(
+                RecordKind::Repair,
+                "f",
+                None,
+                vec![link_edit(&go, "old/go", "new/go")],
+                "m".into(),
+            )
+            .unwrap();
+        waiter.join().unwrap();
+        assert_eq!(rec.outcome, Outcome::Done);
+        assert_eq!(fsops::link_text(&go).unwrap(), Path::new("new/go"));
+        let warning = rec.warning.unwrap();
+        assert!(warning.contains("could not be written to the journal"), "{warning}");
+        assert!(
+            warning.contains(&repairs.journal().path().display().to_string()),
+            "{warning}"
+        );
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    fn a_journal_failure_never_hides_why_a_repair_failed() {
+        let d = tempfile::tempdir().unwrap();
+        let (go, gofmt) = (d.path().join("go"), d.path().join("gofmt"));
+        std::os::unix::fs::symlink("old/go", &go).unwrap();
+        std::os::unix::fs::symlink("theirs/gofmt", &gofmt).unwrap();
+        let (repairs, waiter) = paused_at(d.path(), "edit-done", |r, _| break_journal(r));
+        let e = repairs
+            .execute(
+                RecordKind::Repair,
+                "f",
+                None,
+                vec![
+                    link_edit(&go, "old/go", "new/go"),
+                    link_edit(&gofmt, "old/gofmt", "new/gofmt"),
+                ],
+                "m".into(),
+            )
+            .unwrap_err();
+        waiter.join().unwrap();
+        assert!(matches!(e, RepairError::Changed { .. }), "{e:?}");
+        assert_eq!(fsops::link_text(&go).unwrap(), Path::new("old/go"), "put back");
     }
 
     #[test]

@@ -355,6 +355,57 @@ fn the_link_replaced_by_a_file_or_directory_mid_repair_is_left_untouched() {
 }
 
 #[test]
+fn a_repair_waits_while_an_interrupted_one_on_the_same_link_cannot_be_put_back() {
+    let (m, [go, gofmt, _]) = upgraded_homebrew();
+    // Interrupted halfway: gofmt was moved to the new keg, go not yet. Putting gofmt back
+    // cannot work: the link text it had is longer than the system allows (how else to make
+    // a put-back fail for root, who may write anywhere).
+    replace_link("../Cellar/go/1.23.2/bin/gofmt", &gofmt);
+    let intent = RepairRecord {
+        kind: RecordKind::Repair,
+        id: "20260523-141503-beef".into(),
+        at: "2026-05-23T14:15:03Z".into(),
+        finding: "dangling-symlink".into(),
+        undoes: None,
+        path: gofmt.clone(),
+        edits: vec![
+            gowarden::repair::Edit::Link {
+                path: gofmt.clone(),
+                before: "x/".repeat(4096).into(),
+                after: "../Cellar/go/1.23.2/bin/gofmt".into(),
+            },
+            gowarden::repair::Edit::Link {
+                path: go.clone(),
+                before: "../Cellar/go/1.22.10/bin/go".into(),
+                after: "../Cellar/go/1.23.2/bin/go".into(),
+            },
+        ],
+        outcome: Outcome::Pending,
+        reconciled: false,
+        message: "m".into(),
+        error: None,
+        warning: None,
+    };
+    journal(&m).append(&intent).unwrap();
+
+    let v = refused(
+        &m.gowarden(&["repair", "dangling-symlink", "--yes", "--json"]),
+        "unsettled",
+    );
+    assert_eq!(v["status"], "failed");
+    says(&v["message"], &intent.id);
+    says(&v["message"], "nothing was changed");
+    assert_eq!(
+        link_text(&go),
+        Path::new("../Cellar/go/1.22.10/bin/go"),
+        "not repaired"
+    );
+    assert_eq!(link_text(&gofmt), Path::new("../Cellar/go/1.23.2/bin/gofmt"));
+    let latest = records(&m);
+    assert_eq!(latest.last().unwrap().outcome, Outcome::Pending, "tried again later");
+}
+
+#[test]
 fn undo_refuses_a_link_changed_since_the_repair_unless_forced() {
     let (m, link) = stale_usr_local_go();
     let done = ok_json(&m.gowarden(&["repair", "dangling-symlink", "--yes", "--json"]));
