@@ -136,6 +136,23 @@ fn homebrew_upgrade_left_go_and_gofmt_dangling_repaired_to_the_remaining_keg() {
     refused(&m.gowarden(&["undo", rid, "--json"]), "already-undone");
 }
 
+#[test]
+fn dry_run_and_undo_text() {
+    let (m, _) = upgraded_homebrew();
+    let dry = m.gowarden(&["repair", "dangling-symlink", "--dry-run"]);
+    assert_eq!(dry.status, 0, "{}", dry.stderr);
+    insta::assert_snapshot!("repair_dry_run_text", m.redact(&dry.stdout));
+
+    let done = ok_json(&m.gowarden(&["repair", "dangling-symlink", "--yes", "--json"]));
+    let undo = m.gowarden(&["undo"]);
+    assert_eq!(undo.status, 0, "{}", undo.stderr);
+    let id = done["id"].as_str().unwrap();
+    insta::assert_snapshot!(
+        "undo_text",
+        m.redact(&undo.stdout).replace(id, "[repair id]")
+    );
+}
+
 /// `/usr/local/go -> go1.22.0`, removed; two trees unpacked beside it.
 fn stale_usr_local_go() -> (Machine, PathBuf) {
     let m = Machine::new("darwin/arm64");
