@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::{Context, Host};
 use crate::doctor::{self, EnvChoice};
+use crate::journal;
 use crate::process::{self, Output, SpawnError};
 use crate::repair::record::{raw_path, rfc3339};
-use crate::journal;
 use crate::repair::{Plan, RepairError, Repairs};
 use crate::shell;
 
@@ -157,7 +157,12 @@ impl Request {
             vars.retain(|(k, _)| k != "HOME");
             vars.push(("HOME".into(), home.into()));
         }
-        Ok(Context::new(vars, self.root.clone(), host, self.cwd.clone()))
+        Ok(Context::new(
+            vars,
+            self.root.clone(),
+            host,
+            self.cwd.clone(),
+        ))
     }
 
     /// The repairs it asks for, on the machine as the requester saw it, journaled in the
@@ -206,7 +211,10 @@ pub fn check_data_dir(dir: &Path, uid: u32) -> Result<(), String> {
                 m.uid()
             ))
         } else if m.mode() & 0o022 != 0 {
-            Err(format!("can be written by others (mode {:o})", m.mode() & 0o7777))
+            Err(format!(
+                "can be written by others (mode {:o})",
+                m.mode() & 0o7777
+            ))
         } else {
             Ok(())
         }
@@ -826,7 +834,11 @@ mod tests {
         fs::remove_file(data.join("saved")).unwrap();
 
         fs::set_permissions(&data, fs::Permissions::from_mode(0o777)).unwrap();
-        assert!(check_data_dir(&data, me).unwrap_err().contains("written by others"));
+        assert!(
+            check_data_dir(&data, me)
+                .unwrap_err()
+                .contains("written by others")
+        );
         assert!(check_data_dir(&d.path().join("none"), me).is_err());
     }
 

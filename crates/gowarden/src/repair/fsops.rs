@@ -450,7 +450,10 @@ mod tests {
             pause: Some(("swapped".into(), d.path().to_path_buf())),
         };
         h.checkpoint("swapped");
-        assert!(fs::symlink_metadata(&victim).is_err(), "nothing written there");
+        assert!(
+            fs::symlink_metadata(&victim).is_err(),
+            "nothing written there"
+        );
     }
 
     #[test]

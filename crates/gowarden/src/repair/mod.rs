@@ -368,7 +368,10 @@ pub struct Unsettled {
 impl Unsettled {
     /// The refusal of a new transaction touching any of `edits`' paths, if it does.
     fn refuse(&self, edits: &[Edit]) -> Result<(), RepairError> {
-        if !edits.iter().any(|e| self.paths.iter().any(|p| p == e.path())) {
+        if !edits
+            .iter()
+            .any(|e| self.paths.iter().any(|p| p == e.path()))
+        {
             return Ok(());
         }
         Err(RepairError::Unsettled {
@@ -672,10 +675,7 @@ impl Repairs {
                     record::Why::Nothing => RepairError::NothingToUndo,
                     record::Why::Unknown => RepairError::UnknownRepair { id },
                     record::Why::AlreadyUndone => RepairError::AlreadyUndone { id },
-                    record::Why::NotDone(o) => RepairError::NotDone {
-                        id,
-                        outcome: o,
-                    },
+                    record::Why::NotDone(o) => RepairError::NotDone { id, outcome: o },
                 }
             })?
             .clone();
@@ -765,10 +765,10 @@ impl Repairs {
     /// Takes on the owner's ids while the guard lives, for I/O in the data directory; does
     /// nothing unless this is an elevated helper working for a user.
     pub(crate) fn as_owner(&self) -> Result<Option<AsOwner>, RepairError> {
-        self.owner
-            .map(Owner::assume)
-            .transpose()
-            .map_err(io_err("take on the requesting user's ids for", &self.data_dir))
+        self.owner.map(Owner::assume).transpose().map_err(io_err(
+            "take on the requesting user's ids for",
+            &self.data_dir,
+        ))
     }
 
     /// Appends a record to the journal.
@@ -885,7 +885,12 @@ impl Repairs {
                 }
             }
             if !notes.is_empty() {
-                let error = fin.error.take().into_iter().chain(notes).collect::<Vec<_>>();
+                let error = fin
+                    .error
+                    .take()
+                    .into_iter()
+                    .chain(notes)
+                    .collect::<Vec<_>>();
                 fin.error = Some(error.join("; "));
             }
             fin.at = record::rfc3339(self.ctx.now());
@@ -1012,9 +1017,7 @@ impl Repairs {
                 let mut err = self.fs_error(e, &rec.edits[k]);
                 let mut stuck = false;
                 for j in (0..k).rev() {
-                    stuck |= self
-                        .perform(&rec.id, j, &rec.edits[j].reversed())
-                        .is_err();
+                    stuck |= self.perform(&rec.id, j, &rec.edits[j].reversed()).is_err();
                 }
                 if !stuck {
                     rec.outcome = Outcome::Failed;
@@ -1084,7 +1087,9 @@ impl Repairs {
                     steps.push(format!(
                         "cp {} {}",
                         crate::elevate::sh_word(
-                            self.saved_path(before_sha256).as_os_str().as_encoded_bytes()
+                            self.saved_path(before_sha256)
+                                .as_os_str()
+                                .as_encoded_bytes()
                         ),
                         crate::elevate::sh_word(real.as_os_str().as_encoded_bytes())
                     ));
@@ -1326,12 +1331,7 @@ impl Repairs {
 
     /// A new transaction id: the time, and four hex digits that differ between processes.
     fn new_id(&self) -> Result<String, RepairError> {
-        let ids: Vec<String> = self
-            .records()?
-            .records
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
+        let ids: Vec<String> = self.records()?.records.into_iter().map(|r| r.id).collect();
         let stamp: String = record::rfc3339(self.ctx.now())
             .chars()
             .filter(char::is_ascii_digit)
@@ -1739,7 +1739,10 @@ mod tests {
         for want in [
             "half-applied",
             "another program changed it meanwhile",
-            &format!("{} still points to new/go (it pointed to old/go)", go.display()),
+            &format!(
+                "{} still points to new/go (it pointed to old/go)",
+                go.display()
+            ),
             &format!("ln -sfn old/go {}", go.display()),
         ] {
             assert!(msg.contains(want), "{want:?} not in {msg}");
@@ -1784,7 +1787,10 @@ mod tests {
         assert_eq!(rec.outcome, Outcome::Done);
         assert_eq!(fsops::link_text(&go).unwrap(), Path::new("new/go"));
         let warning = rec.warning.unwrap();
-        assert!(warning.contains("could not be written to the journal"), "{warning}");
+        assert!(
+            warning.contains("could not be written to the journal"),
+            "{warning}"
+        );
         assert!(
             warning.contains(&repairs.journal().path().display().to_string()),
             "{warning}"
@@ -1813,7 +1819,11 @@ mod tests {
             .unwrap_err();
         waiter.join().unwrap();
         assert!(matches!(e, RepairError::Changed { .. }), "{e:?}");
-        assert_eq!(fsops::link_text(&go).unwrap(), Path::new("old/go"), "put back");
+        assert_eq!(
+            fsops::link_text(&go).unwrap(),
+            Path::new("old/go"),
+            "put back"
+        );
     }
 
     #[test]

@@ -299,9 +299,10 @@ pub(crate) fn why_not_alone(before: &[u8], line: &str, fish: bool) -> Option<Str
     let names = |ws: &[&str]| ws.iter().filter(|w| !w.starts_with('-')).count();
     let alone = match words.as_slice() {
         [w] => goroot(w),
-        ["export" | "typeset" | "declare" | "local" | "readonly", rest @ ..] => {
-            names(rest) == 1 && rest.iter().any(|w| goroot(w))
-        }
+        [
+            "export" | "typeset" | "declare" | "local" | "readonly",
+            rest @ ..,
+        ] => names(rest) == 1 && rest.iter().any(|w| goroot(w)),
         ["set", rest @ ..] => {
             let plain: Vec<_> = rest.iter().filter(|w| !w.starts_with('-')).collect();
             plain.len() == 2 && *plain[0] == "GOROOT"
@@ -400,19 +401,16 @@ impl Lexer {
             }
         };
         while let Some(c) = chars.next() {
-            match self.quote {
-                Some(q) => {
-                    word.push(c);
-                    if c == '\\' && q != '\'' {
-                        if let Some(n) = chars.next() {
-                            word.push(n);
-                        }
-                    } else if c == q {
-                        self.quote = None;
+            if let Some(q) = self.quote {
+                word.push(c);
+                if c == '\\' && q != '\'' {
+                    if let Some(n) = chars.next() {
+                        word.push(n);
                     }
-                    continue;
+                } else if c == q {
+                    self.quote = None;
                 }
-                None => {}
+                continue;
             }
             match c {
                 ' ' | '\t' => end_word(&mut word, &mut toks),
@@ -505,9 +503,7 @@ impl Lexer {
                             "if" | "while" | "until" | "{" => (true, false, true),
                             "for" | "case" | "select" => (true, false, false),
                             "fi" | "done" | "esac" | "}" => (false, true, false),
-                            "then" | "do" | "else" | "elif" | "!" | "time" => {
-                                (false, false, true)
-                            }
+                            "then" | "do" | "else" | "elif" | "!" | "time" => (false, false, true),
                             _ => (false, false, is_assignment(w)),
                         }
                     };
@@ -769,7 +765,11 @@ mod tests {
             assert_eq!(ok(before, "export GOROOT=/x"), None, "after {before:?}");
         }
         // Doing more on the line.
-        refused("", "export GOROOT=/x PATH=/x/bin:$PATH", "sets other variables");
+        refused(
+            "",
+            "export GOROOT=/x PATH=/x/bin:$PATH",
+            "sets other variables",
+        );
         refused("", "export GOROOT=/x; export PATH=$GOROOT/bin:$PATH", "`;`");
         refused("", "export GOROOT=/x && echo ok", "`&&`");
         refused("", "[ -d /x ] || export GOROOT=/x", "`||`");
@@ -786,7 +786,11 @@ mod tests {
         refused("case $x in\na)\n", "export GOROOT=/x", "inside a block");
         refused("setgo() {\n", "export GOROOT=/x", "inside a block");
         refused("(\n", "export GOROOT=/x", "inside a block");
-        refused("export PATH=/a:\\\n", "export GOROOT=/x", "continues the line before");
+        refused(
+            "export PATH=/a:\\\n",
+            "export GOROOT=/x",
+            "continues the line before",
+        );
         refused("cat > f <<'EOF'\n", "export GOROOT=/x", "here-document");
         refused("X=\"a\n", "export GOROOT=/x", "quoted string");
         assert!(

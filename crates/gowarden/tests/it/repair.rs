@@ -417,9 +417,16 @@ fn a_repair_waits_while_an_interrupted_one_on_the_same_link_cannot_be_put_back()
         Path::new("../Cellar/go/1.22.10/bin/go"),
         "not repaired"
     );
-    assert_eq!(link_text(&gofmt), Path::new("../Cellar/go/1.23.2/bin/gofmt"));
+    assert_eq!(
+        link_text(&gofmt),
+        Path::new("../Cellar/go/1.23.2/bin/gofmt")
+    );
     let latest = records(&m);
-    assert_eq!(latest.last().unwrap().outcome, Outcome::Pending, "tried again later");
+    assert_eq!(
+        latest.last().unwrap().outcome,
+        Outcome::Pending,
+        "tried again later"
+    );
 }
 
 #[test]
