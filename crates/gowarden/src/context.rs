@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -113,6 +114,7 @@ pub struct Context {
     gid: u32,
     host_overridden: bool,
     root_overridden: bool,
+    clock: fn() -> SystemTime,
 }
 
 impl Context {
@@ -150,7 +152,18 @@ impl Context {
             gid,
             host_overridden,
             root_overridden,
+            clock: SystemTime::now,
         }
+    }
+
+    /// The same machine with another clock, for tests of what records a time.
+    pub fn with_clock(self, clock: fn() -> SystemTime) -> Context {
+        Context { clock, ..self }
+    }
+
+    /// The time now, by this context's clock (the system's unless a test set one).
+    pub fn now(&self) -> SystemTime {
+        (self.clock)()
     }
 
     /// The same machine seen through another environment (a login shell's): root, host, cwd

@@ -20,15 +20,17 @@ use std::io::{self, Read as _};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::context::{Context, Host};
 use crate::doctor::{self, EnvChoice};
+use crate::journal;
 use crate::process::{self, Output, SpawnError};
 use crate::repair::record::{raw_path, rfc3339};
-use crate::repair::{Plan, Repairs};
+use crate::repair::{Plan, RepairError, Repairs};
+use crate::shell;
 
 /// The request file format's version.
 pub const REQUEST_VERSION: u32 = 1;
@@ -115,7 +117,7 @@ impl Request {
         let (uid, gid) = ctx.user();
         Request {
             gowarden_request: REQUEST_VERSION,
-            created_at: rfc3339(SystemTime::now()),
+            created_at: rfc3339(ctx.now()),
             uid,
             gid,
             task,
@@ -132,32 +134,120 @@ impl Request {
         }
     }
 
-    /// The repairs it asks for, on the machine as the requester saw it.
-    pub fn repairs(&self) -> Result<Repairs, RequestError> {
+    /// The machine as the requester saw it. The file is the user's to write, so only the
+    /// variables a scan reads are taken from it ([`scan_reads`]: no `GOWARDEN_*` test hook
+    /// gets into a run as root), and `home`, from the password database, stands for HOME.
+    pub fn context(&self, home: Option<&Path>) -> Result<Context, RequestError> {
         let host: Host = self
             .host
             .parse()
             .map_err(|_| RequestError::Invalid(format!("bad host {:?}", self.host)))?;
-        let vars = self.env.iter().map(|v| {
-            (
-                v.name.clone().into_os_string(),
-                v.value.clone().into_os_string(),
-            )
-        });
-        let ctx = Context::new(vars, self.root.clone(), host, self.cwd.clone());
-        Ok(Repairs::with_data_dir(
-            &ctx,
-            doctor::Options::default(),
-            self.data_dir.clone(),
+        let mut vars: Vec<(OsString, OsString)> = self
+            .env
+            .iter()
+            .filter(|v| scan_reads(v.name.as_os_str()))
+            .map(|v| {
+                (
+                    v.name.clone().into_os_string(),
+                    v.value.clone().into_os_string(),
+                )
+            })
+            .collect();
+        if let Some(home) = home {
+            vars.retain(|(k, _)| k != "HOME");
+            vars.push(("HOME".into(), home.into()));
+        }
+        Ok(Context::new(
+            vars,
+            self.root.clone(),
+            host,
+            self.cwd.clone(),
         ))
     }
+
+    /// The repairs it asks for, on the machine as the requester saw it, journaled in the
+    /// requester's own data directory: the usual one for their home in the password database,
+    /// or the one the request names (their `GOWARDEN_DATA_DIR`), and either way only a real
+    /// directory of theirs ([`check_data_dir`]). Everything in it is then read and written with
+    /// the requester's ids, never root's.
+    pub fn repairs(&self) -> Result<Repairs, RequestError> {
+        let account = shell::account(self.uid).ok_or_else(|| RequestError::DataDir {
+            dir: self.data_dir.clone(),
+            why: format!(
+                "uid {} has no entry in the password database, so its home is unknown",
+                self.uid
+            ),
+        })?;
+        let ctx = self.context(account.home.as_deref())?;
+        let what = if journal::data_dir_for(&ctx).as_deref() == Some(self.data_dir.as_path()) {
+            "the data directory"
+        } else {
+            "the data directory the request names (not the user's usual one)"
+        };
+        check_data_dir(&self.data_dir, self.uid).map_err(|why| RequestError::DataDir {
+            dir: self.data_dir.clone(),
+            why: format!("{what} {why}"),
+        })?;
+        Ok(
+            Repairs::with_data_dir(&ctx, doctor::Options::default(), self.data_dir.clone())
+                .acting_for(self.uid, self.gid),
+        )
+    }
+}
+
+/// Whether `dir` may hold the journal an elevated run keeps for user `uid`: a directory, not a
+/// symlink, of theirs, that nobody else can write; and so is its `saved/` when there is one.
+/// `Err` says what is wrong, as the end of a sentence about the directory.
+pub fn check_data_dir(dir: &Path, uid: u32) -> Result<(), String> {
+    let own = |p: &Path| -> Result<(), String> {
+        let m = fs::symlink_metadata(p).map_err(|e| format!("cannot be read ({e})"))?;
+        if m.file_type().is_symlink() {
+            Err("is a symlink".into())
+        } else if !m.is_dir() {
+            Err("is not a directory".into())
+        } else if m.uid() != uid {
+            Err(format!(
+                "belongs to uid {}, not to the requester (uid {uid})",
+                m.uid()
+            ))
+        } else if m.mode() & 0o022 != 0 {
+            Err(format!(
+                "can be written by others (mode {:o})",
+                m.mode() & 0o7777
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    own(dir)?;
+    let saved = dir.join("saved");
+    if fs::symlink_metadata(&saved).is_ok() {
+        own(&saved).map_err(|why| format!("holds a saved/ that {why}"))?;
+    }
+    Ok(())
+}
+
+/// Removes a request file once carried out, as its owner (a request is used once).
+pub fn remove_request(repairs: &Repairs, file: &Path) -> Result<(), RepairError> {
+    let _as = repairs.as_owner()?;
+    fs::remove_file(file).map_err(|source| RepairError::Io {
+        op: "remove",
+        path: file.to_path_buf(),
+        source,
+    })
 }
 
 /// Whether a scan may read the environment variable `name`: only those go into a request file,
 /// so it carries no unrelated secrets (tokens, keys) from the user's environment. Missing one
-/// could only make the elevated side's plan differ, which it refuses.
+/// could only make the elevated side's plan differ, which it refuses. gowarden's own
+/// `GOWARDEN_*` settings never go: the request carries the root, host and data directory in
+/// their own fields, which the elevated side checks, and nothing else of gowarden's (a test
+/// hook, above all) may be switched on in a run as root.
 pub fn scan_reads(name: &OsStr) -> bool {
     let name = name.as_bytes();
+    if name.starts_with(b"GOWARDEN_") {
+        return false;
+    }
     const PREFIXES: &[&[u8]] = &[b"GO", b"CGO_", b"XDG_", b"ASDF_", b"MISE_", b"GVM_"];
     const NAMES: &[&[u8]] = &[
         b"PATH",
@@ -196,6 +286,18 @@ pub enum RequestError {
     /// The data directory could not be readied for the elevated run.
     #[error("cannot ready the data directory for an administrator run: {0}")]
     Prepare(Box<crate::repair::RepairError>),
+    /// The data directory it names is not one an elevated run may write in.
+    #[error(
+        "refusing to keep the journal in {} for an administrator run: {why}; it must be a \
+         directory of the requesting user's (not a symlink) that only they can write",
+        dir.display()
+    )]
+    DataDir {
+        /// The directory.
+        dir: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
     /// It does not parse, or is of another version.
     #[error("the request file is not valid: {0}")]
     Invalid(String),
@@ -649,7 +751,6 @@ mod tests {
             "PATH",
             "HOME",
             "GOROOT",
-            "GOWARDEN_ROOT",
             "GOENV_ROOT",
             "CGO_ENABLED",
             "XDG_DATA_HOME",
@@ -663,9 +764,82 @@ mod tests {
             "SSH_AUTH_SOCK",
             "PATHX",
             "HOMEBREW_GITHUB_API_TOKEN",
+            "GOWARDEN_TEST_PAUSE_AT",
+            "GOWARDEN_TEST_PAUSE_DIR",
+            "GOWARDEN_DATA_DIR",
+            "GOWARDEN_ROOT",
         ] {
             assert!(!scan_reads(OsStr::new(drop)), "{drop}");
         }
+    }
+
+    #[test]
+    fn a_request_cannot_switch_on_gowardens_own_settings_or_choose_home() {
+        let var = |n: &str, v: &str| Var {
+            name: n.into(),
+            value: v.into(),
+        };
+        let request = Request {
+            gowarden_request: REQUEST_VERSION,
+            created_at: String::new(),
+            uid: 501,
+            gid: 20,
+            task: Task::Undo {
+                id: None,
+                force: false,
+            },
+            data_dir: "/d".into(),
+            root: "/".into(),
+            host: "darwin/arm64".into(),
+            cwd: "/".into(),
+            env: vec![
+                var("GOWARDEN_TEST_PAUSE_AT", "swapped"),
+                var("GOWARDEN_TEST_PAUSE_DIR", "/etc"),
+                var("GOWARDEN_DATA_DIR", "/etc"),
+                var("HOME", "/var/root"),
+                var("GOROOT", "/usr/local/go"),
+            ],
+        };
+        let ctx = request.context(Some(Path::new("/Users/me"))).unwrap();
+        assert_eq!(ctx.var("GOWARDEN_TEST_PAUSE_AT"), None);
+        assert_eq!(ctx.var("GOWARDEN_TEST_PAUSE_DIR"), None);
+        assert_eq!(ctx.var("GOWARDEN_DATA_DIR"), None);
+        assert_eq!(ctx.var("HOME"), Some(OsStr::new("/Users/me")));
+        assert_eq!(ctx.var("GOROOT"), Some(OsStr::new("/usr/local/go")));
+    }
+
+    #[test]
+    fn only_a_real_directory_of_the_requesters_holds_their_journal() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let me = fs::metadata(d.path()).unwrap().uid();
+        let data = d.path().join("data");
+        fs::create_dir(&data).unwrap();
+        fs::set_permissions(&data, fs::Permissions::from_mode(0o700)).unwrap();
+        assert_eq!(check_data_dir(&data, me), Ok(()));
+        let e = check_data_dir(&data, me + 1).unwrap_err();
+        assert!(e.contains(&format!("belongs to uid {me}")), "{e}");
+
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&data, &link).unwrap();
+        assert_eq!(check_data_dir(&link, me), Err("is a symlink".into()));
+
+        let elsewhere = d.path().join("elsewhere");
+        fs::create_dir(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, data.join("saved")).unwrap();
+        assert_eq!(
+            check_data_dir(&data, me),
+            Err("holds a saved/ that is a symlink".into())
+        );
+        fs::remove_file(data.join("saved")).unwrap();
+
+        fs::set_permissions(&data, fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(
+            check_data_dir(&data, me)
+                .unwrap_err()
+                .contains("written by others")
+        );
+        assert!(check_data_dir(&d.path().join("none"), me).is_err());
     }
 
     #[test]

@@ -362,7 +362,12 @@ impl Journal {
     fn lock_current(&self) -> Result<File, JournalError> {
         for _ in 0..MAX_REOPENS {
             let mut opts = OpenOptions::new();
-            opts.read(true).append(true).create(true).mode(0o600);
+            // Never through a symlink: an elevated repair appends to a user's journal.
+            opts.read(true)
+                .append(true)
+                .create(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW);
             let file = match opts.open(&self.path) {
                 Ok(f) => f,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -384,7 +389,7 @@ impl Journal {
     /// The current file with a shared lock, or `None` when there is none.
     fn lock_current_shared(&self) -> Result<Option<File>, JournalError> {
         for _ in 0..MAX_REOPENS {
-            let file = match File::open(&self.path) {
+            let file = match open_nofollow(&self.path) {
                 Ok(f) => f,
                 // No journal yet, or just rotated away and not yet recreated: nothing newer
                 // than `.1` exists at this moment.
@@ -404,7 +409,7 @@ impl Journal {
     /// `<name>.1` for reading, or `None` when the journal never rotated. It needs no lock of
     /// its own: once rotated, a generation is never written again.
     fn open_rotated(&self) -> Result<Option<File>, JournalError> {
-        match File::open(&self.rotated) {
+        match open_nofollow(&self.rotated) {
             Ok(f) => Ok(Some(f)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(JournalError::Open {
@@ -491,6 +496,14 @@ impl Journal {
             source,
         }
     }
+}
+
+/// Opens `path` for reading, refusing a symlink there.
+fn open_nofollow(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
 }
 
 /// Takes `flock` on `file` (exclusive or shared), retrying when a signal interrupts the wait.

@@ -362,14 +362,17 @@ pub fn startup_files(home: &Path, zdotdir: Option<&Path>) -> Vec<PathBuf> {
     files
 }
 
+/// The largest file read as a shell startup file: they are small, and a huge one is not one.
+/// `gowarden repair` rewrites only files the scan read, so it uses the same limit.
+pub const MAX_STARTUP_FILE: u64 = 1 << 20;
+
 /// Lines in `files` that set `var`: `export GOROOT=…`, `GOROOT=…`, `typeset -x`/`declare -x`,
 /// fish's `set -gx GOROOT …`, `launchctl setenv GOROOT …`. Comments are skipped.
 pub fn find_assignments(files: &[PathBuf], var: &str) -> Vec<Assignment> {
     let mut found = Vec::new();
     for file in files {
         let Ok(bytes) = fs::read(file) else { continue };
-        // Startup files are small; a huge one is not a startup file.
-        if bytes.len() > 1 << 20 {
+        if bytes.len() as u64 > MAX_STARTUP_FILE {
             continue;
         }
         for (i, line) in String::from_utf8_lossy(&bytes).lines().enumerate() {

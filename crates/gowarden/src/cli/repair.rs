@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use gowarden::context::Context;
 use gowarden::doctor;
 use gowarden::elevate::{self, Invoker, Task};
-use gowarden::repair::{self, Plan, RepairError, RepairRecord, Repairs, Status};
+use gowarden::repair::{self, Plan, Reason, RepairError, RepairRecord, Repairs, Status};
 use gowarden::report::{Action, Report};
 use serde_json::json;
 
@@ -76,7 +76,7 @@ pub fn repair(args: &RepairArgs, out: &mut impl Write) -> anyhow::Result<ExitCod
     }
     match repairs.apply(&plan) {
         Ok(record) => done(&record, args.json, out),
-        Err(e @ RepairError::NeedsPrivilege { .. }) => {
+        Err(e) if e.status() == Status::NeedsPrivilege => {
             let task = Task::Repair { plan };
             let sudo = elevation(&repairs, task)?;
             refused(&e, Some(&sudo), args.json, out)
@@ -101,7 +101,7 @@ pub fn undo(
     }
     match repairs.undo(id, force) {
         Ok(record) => done(&record, json, out),
-        Err(e @ RepairError::NeedsPrivilege { .. }) => {
+        Err(e) if e.status() == Status::NeedsPrivilege => {
             // Pin the repair, so the elevated run undoes this one even if another lands first.
             let pinned = match id {
                 Some(id) => Some(id.to_string()),
@@ -129,7 +129,14 @@ pub fn apply_request(
         Ok(r) => r,
         Err(e) => {
             let message = e.to_string();
-            return report_refusal("refused", "bad-request", &message, None, json, out);
+            return report_refusal(
+                Status::Refused,
+                Reason::BadRequest,
+                &message,
+                None,
+                json,
+                out,
+            );
         }
     };
     if request.task.subcommand() != subcommand {
@@ -140,15 +147,27 @@ pub fn apply_request(
         );
         return Ok(ExitCode::from(USAGE));
     }
-    let repairs = request.repairs()?;
+    let repairs = match request.repairs() {
+        Ok(r) => r,
+        Err(e) => {
+            let message = e.to_string();
+            return report_refusal(
+                Status::Refused,
+                Reason::BadRequest,
+                &message,
+                None,
+                json,
+                out,
+            );
+        }
+    };
     let result = match &request.task {
         Task::Repair { plan } => repairs.apply(plan),
         Task::Undo { id, force } => repairs.undo(id.as_deref(), *force),
     };
-    repairs.hand_back(request.uid, request.gid);
     match result {
         Ok(record) => {
-            let _ = std::fs::remove_file(file);
+            let _ = elevate::remove_request(&repairs, file);
             done(&record, json, out)
         }
         Err(e) => refused(&e, None, json, out),
@@ -163,7 +182,7 @@ fn settle(repairs: &Repairs) -> Result<Vec<RepairRecord>, RepairError> {
             "gowarden: an interrupted {} ({}) was settled: {}{}",
             kind_word(rec),
             rec.id,
-            rec.outcome.as_str(),
+            rec.outcome,
             rec.error
                 .as_deref()
                 .map(|e| format!(" ({e})"))
@@ -171,7 +190,10 @@ fn settle(repairs: &Repairs) -> Result<Vec<RepairRecord>, RepairError> {
         );
     }
     for u in &r.unresolved {
-        eprintln!("gowarden: {u}");
+        eprintln!(
+            "gowarden: {}; gowarden tries again each time it starts",
+            u.message
+        );
     }
     Ok(r.records)
 }
@@ -251,11 +273,15 @@ fn done(record: &RepairRecord, json: bool, out: &mut impl Write) -> anyhow::Resu
                 "status": Status::Done,
                 "id": record.id,
                 "message": record.message,
+                "warning": record.warning,
                 "record": record,
             }),
         )?;
     } else {
         writeln!(out, "{}", record.message)?;
+        if let Some(w) = &record.warning {
+            eprintln!("gowarden: warning: {w}");
+        }
         if record.kind == repair::RecordKind::Repair {
             writeln!(out, "Undo it with: gowarden undo {}", record.id)?;
         }
@@ -269,17 +295,12 @@ fn refused(
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let status = match e.status() {
-        Status::Failed => "failed",
-        Status::NeedsPrivilege => "needs-privilege",
-        _ => "refused",
-    };
-    report_refusal(status, e.reason(), &e.to_string(), sudo, json, out)
+    report_refusal(e.status(), e.reason(), &e.to_string(), sudo, json, out)
 }
 
 fn report_refusal(
-    status: &str,
-    reason: &str,
+    status: Status,
+    reason: Reason,
     message: &str,
     sudo: Option<&str>,
     json: bool,
@@ -291,7 +312,12 @@ fn report_refusal(
             &json!({"status": status, "reason": reason, "message": message, "sudo": sudo}),
         )?;
     } else {
-        eprintln!("gowarden: {status}: {message}");
+        let word = match status {
+            Status::Failed => "failed",
+            Status::NeedsPrivilege => "needs-privilege",
+            _ => "refused",
+        };
+        eprintln!("gowarden: {word}: {message}");
         if let Some(sudo) = sudo {
             eprintln!("To do it as an administrator, run:\n  {sudo}");
         }

@@ -13,7 +13,6 @@ use std::io::{self, Write as _};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
@@ -45,17 +44,20 @@ fn io_err(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> FsError + 
     move |source| FsError::Io { op, path, source }
 }
 
-/// Test-only pause points: with `GOWARDEN_TEST_PAUSE_AT=<point>` and
+/// Test-only pause points, compiled into debug builds only (the tests'; a release build has
+/// none, whatever its environment says): with `GOWARDEN_TEST_PAUSE_AT=<point>` and
 /// `GOWARDEN_TEST_PAUSE_DIR=<dir>`, reaching `<point>` creates `<dir>/<point>.reached` and
 /// waits until `<dir>/resume` exists. The crash and race tests use it to stop the real binary
 /// at an exact step, kill it there or change the disk under it, with no timing involved.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Hooks {
+    #[cfg(debug_assertions)]
     pause: Option<(String, PathBuf)>,
 }
 
 impl Hooks {
-    /// The hooks the context's environment asks for (usually none).
+    /// The hooks the context's environment asks for (usually none; always none in release).
+    #[cfg(debug_assertions)]
     pub(crate) fn from_ctx(ctx: &Context) -> Hooks {
         Hooks {
             pause: ctx
@@ -64,21 +66,39 @@ impl Hooks {
         }
     }
 
+    /// The hooks the context's environment asks for (usually none; always none in release).
+    #[cfg(not(debug_assertions))]
+    pub(crate) fn from_ctx(_ctx: &Context) -> Hooks {
+        Hooks {}
+    }
+
     /// Pauses here if asked to.
+    #[cfg(debug_assertions)]
     pub(crate) fn checkpoint(&self, point: &str) {
         let Some((at, dir)) = &self.pause else { return };
         if at != point {
             return;
         }
-        let _ = fs::write(dir.join(format!("{point}.reached")), b"");
+        // Never through a symlink: whoever set up the directory does not choose what we write.
+        let _ = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(dir.join(format!("{point}.reached")));
         // Bounded, so a test that forgets to resume or kill does not leave a process behind.
         for _ in 0..60_000 {
             if dir.join("resume").exists() {
                 return;
             }
-            std::thread::sleep(Duration::from_millis(2));
+            std::thread::sleep(std::time::Duration::from_millis(2));
         }
     }
+
+    /// Pauses here if asked to (never, in release).
+    #[cfg(not(debug_assertions))]
+    pub(crate) fn checkpoint(&self, _point: &str) {}
 }
 
 /// The temporary name for edit `k` of transaction `txid`, beside `path`.
@@ -227,6 +247,17 @@ fn swap_in(
     sync_parent(path)
 }
 
+/// Puts another program's version of `path`, found parked at `temp`, back at `path` (which
+/// holds one of ours, then removed).
+pub(crate) fn put_back(temp: &Path, path: &Path) -> Result<(), FsError> {
+    if exchange(temp, path).map_err(io_err("put back", path))? {
+        remove_if_present(temp)?;
+    } else {
+        fs::rename(temp, path).map_err(io_err("put back", path))?;
+    }
+    sync_parent(path)
+}
+
 /// Removes a leftover temporary file or link, if there is one.
 pub(crate) fn remove_if_present(path: &Path) -> Result<(), FsError> {
     match fs::remove_file(path) {
@@ -260,6 +291,18 @@ pub(crate) fn may_write_dir(dir: &Path) -> io::Result<()> {
     } else {
         Err(io::Error::last_os_error())
     }
+}
+
+/// A file's bytes, refusing a symlink at `path`.
+pub(crate) fn read_nofollow(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// SHA-256 of `bytes`, lowercase hex.
@@ -394,6 +437,23 @@ mod tests {
         }
         assert_eq!(fs::read(&file).unwrap(), b"#!/bin/sh\n");
         assert!(dir.is_dir());
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    fn a_pause_marker_is_never_written_through_a_symlink() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("resume"), b"").unwrap();
+        let victim = d.path().join("victim");
+        symlink(&victim, d.path().join("swapped.reached")).unwrap();
+        let h = Hooks {
+            pause: Some(("swapped".into(), d.path().to_path_buf())),
+        };
+        h.checkpoint("swapped");
+        assert!(
+            fs::symlink_metadata(&victim).is_err(),
+            "nothing written there"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! (the app, a CLI, an elevated helper) one at a time.
 
 mod fsops;
+mod owner;
 pub mod plan;
 pub mod record;
 
@@ -26,14 +27,13 @@ use crate::doctor;
 use crate::install::{self, Source};
 use crate::journal::{Journal, JournalError, Records, data_dir_for};
 use crate::report::{Action, Code, Finding, LinkKind, Report};
-use crate::symlink;
+use crate::{shell, symlink};
 
 use fsops::{FsError, Hooks};
+pub(crate) use owner::AsOwner;
+use owner::Owner;
 pub use plan::{COMMENT_PREFIX, Plan, Sibling};
 pub use record::{Edit, JOURNAL_FILE, Outcome, RecordKind, RepairRecord};
-
-/// The largest shell startup file a repair will rewrite (as `shell::find_assignments` reads).
-const MAX_SHELL_FILE: u64 = 1 << 20;
 
 /// A repair or undo that did not happen; the disk is as it was unless the variant says so.
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +155,51 @@ pub enum RepairError {
         /// The repair.
         id: String,
         /// How it ended.
-        outcome: &'static str,
+        outcome: Outcome,
+    },
+    /// A repair or undo failed partway, and putting back the edits it had made failed too.
+    #[error(
+        "{what} {id} failed ({cause}), and putting back the edits it had already made failed \
+         too, so it is half-applied: {}. gowarden tries again to put them back each time it \
+         starts (for example `gowarden repair --list`); to put them back by hand now: {}",
+        states.join("; "),
+        steps.join("; ")
+    )]
+    HalfApplied {
+        /// `repair` or `undo`.
+        what: &'static str,
+        /// The transaction.
+        id: String,
+        /// Why it failed.
+        cause: Box<RepairError>,
+        /// Each path it had changed, and what it holds now.
+        states: Vec<String>,
+        /// The commands that put each one still changed back.
+        steps: Vec<String>,
+    },
+    /// An interrupted transaction on the same paths could not be settled, so nothing new
+    /// may start on them.
+    #[error(
+        "an interrupted {what} ({id}) of {} could not be settled: {why}; nothing was changed. \
+         {}",
+        paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        if *privileged {
+            "It needs an administrator: the command below settles it first, then repairs"
+        } else {
+            "Fix that and run gowarden again: it settles the interrupted change first"
+        }
+    )]
+    Unsettled {
+        /// `repair` or `undo`.
+        what: &'static str,
+        /// The interrupted transaction.
+        id: String,
+        /// Its paths.
+        paths: Vec<PathBuf>,
+        /// Why putting it back failed.
+        why: String,
+        /// It failed for want of permission.
+        privileged: bool,
     },
     /// The copy of a file saved by the repair is gone or damaged.
     #[error(
@@ -208,35 +252,92 @@ impl RepairError {
     pub fn status(&self) -> Status {
         match self {
             RepairError::NeedsPrivilege { .. } => Status::NeedsPrivilege,
-            RepairError::NoDataDir | RepairError::Journal(_) | RepairError::Io { .. } => {
-                Status::Failed
+            RepairError::Unsettled { privileged, .. } => {
+                if *privileged {
+                    Status::NeedsPrivilege
+                } else {
+                    Status::Failed
+                }
             }
+            RepairError::NoDataDir
+            | RepairError::Journal(_)
+            | RepairError::Io { .. }
+            | RepairError::HalfApplied { .. } => Status::Failed,
             _ => Status::Refused,
         }
     }
 
-    /// A stable word for the reason, for JSON.
-    pub fn reason(&self) -> &'static str {
+    /// Why, as a stable word for JSON.
+    pub fn reason(&self) -> Reason {
         match self {
-            RepairError::NotFound { .. } => "not-found",
-            RepairError::Ambiguous { .. } => "ambiguous",
-            RepairError::NotRepairable { .. } => "not-repairable",
-            RepairError::NotACandidate { .. } => "not-a-candidate",
-            RepairError::NotASymlink { .. } => "not-a-symlink",
-            RepairError::UnhealthyTarget { .. } => "unhealthy-target",
-            RepairError::Changed { .. } => "changed",
-            RepairError::Stale { .. } => "stale",
-            RepairError::NeedsPrivilege { .. } => "needs-privilege",
-            RepairError::NothingToUndo => "nothing-to-undo",
-            RepairError::UnknownRepair { .. } => "unknown-repair",
-            RepairError::AlreadyUndone { .. } => "already-undone",
-            RepairError::NotDone { .. } => "not-done",
-            RepairError::SavedCopyMissing { .. } => "saved-copy-missing",
-            RepairError::NoDataDir => "no-data-dir",
-            RepairError::Journal(_) => "journal",
-            RepairError::Io { .. } => "io",
+            RepairError::NotFound { .. } => Reason::NotFound,
+            RepairError::Ambiguous { .. } => Reason::Ambiguous,
+            RepairError::NotRepairable { .. } => Reason::NotRepairable,
+            RepairError::NotACandidate { .. } => Reason::NotACandidate,
+            RepairError::NotASymlink { .. } => Reason::NotASymlink,
+            RepairError::UnhealthyTarget { .. } => Reason::UnhealthyTarget,
+            RepairError::Changed { .. } => Reason::Changed,
+            RepairError::Stale { .. } => Reason::Stale,
+            RepairError::NeedsPrivilege { .. } => Reason::NeedsPrivilege,
+            RepairError::NothingToUndo => Reason::NothingToUndo,
+            RepairError::UnknownRepair { .. } => Reason::UnknownRepair,
+            RepairError::AlreadyUndone { .. } => Reason::AlreadyUndone,
+            RepairError::NotDone { .. } => Reason::NotDone,
+            RepairError::SavedCopyMissing { .. } => Reason::SavedCopyMissing,
+            RepairError::HalfApplied { .. } => Reason::HalfApplied,
+            RepairError::Unsettled { .. } => Reason::Unsettled,
+            RepairError::NoDataDir => Reason::NoDataDir,
+            RepairError::Journal(_) => Reason::Journal,
+            RepairError::Io { .. } => Reason::Io,
         }
     }
+}
+
+/// Why a repair or undo did not happen, one word per [`RepairError`] variant (and one for a
+/// request file the elevated side refused), for JSON and the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// [`RepairError::NotFound`].
+    NotFound,
+    /// [`RepairError::Ambiguous`].
+    Ambiguous,
+    /// [`RepairError::NotRepairable`].
+    NotRepairable,
+    /// [`RepairError::NotACandidate`].
+    NotACandidate,
+    /// [`RepairError::NotASymlink`].
+    NotASymlink,
+    /// [`RepairError::UnhealthyTarget`].
+    UnhealthyTarget,
+    /// [`RepairError::Changed`].
+    Changed,
+    /// [`RepairError::Stale`].
+    Stale,
+    /// [`RepairError::NeedsPrivilege`].
+    NeedsPrivilege,
+    /// [`RepairError::NothingToUndo`].
+    NothingToUndo,
+    /// [`RepairError::UnknownRepair`].
+    UnknownRepair,
+    /// [`RepairError::AlreadyUndone`].
+    AlreadyUndone,
+    /// [`RepairError::NotDone`].
+    NotDone,
+    /// [`RepairError::SavedCopyMissing`].
+    SavedCopyMissing,
+    /// [`RepairError::HalfApplied`].
+    HalfApplied,
+    /// [`RepairError::Unsettled`].
+    Unsettled,
+    /// [`RepairError::NoDataDir`].
+    NoDataDir,
+    /// [`RepairError::Journal`].
+    Journal,
+    /// [`RepairError::Io`].
+    Io,
+    /// A request file the elevated side would not act on ([`crate::elevate::RequestError`]).
+    BadRequest,
 }
 
 /// What a start found of transactions a crash interrupted, and settled.
@@ -244,9 +345,51 @@ impl RepairError {
 pub struct Reconciliation {
     /// The outcomes written for them.
     pub records: Vec<RepairRecord>,
-    /// Those that could not be settled (their edits could not be put back), and why; the next
-    /// start tries again.
-    pub unresolved: Vec<String>,
+    /// Those that could not be settled (their edits could not be put back); the next start
+    /// tries again.
+    pub unresolved: Vec<Unsettled>,
+}
+
+/// An interrupted transaction whose edits could not be put back.
+#[derive(Debug, Clone)]
+pub struct Unsettled {
+    /// The transaction.
+    pub id: String,
+    /// A repair or an undo.
+    pub kind: RecordKind,
+    /// The paths it changes.
+    pub paths: Vec<PathBuf>,
+    /// Why putting its edits back failed ([`Status::NeedsPrivilege`] or [`Status::Failed`]).
+    pub status: Status,
+    /// What happened, in one sentence.
+    pub message: String,
+}
+
+impl Unsettled {
+    /// The refusal of a new transaction touching any of `edits`' paths, if it does.
+    fn refuse(&self, edits: &[Edit]) -> Result<(), RepairError> {
+        if !edits
+            .iter()
+            .any(|e| self.paths.iter().any(|p| p == e.path()))
+        {
+            return Ok(());
+        }
+        Err(RepairError::Unsettled {
+            what: kind_word(self.kind),
+            id: self.id.clone(),
+            paths: self.paths.clone(),
+            why: self.message.clone(),
+            privileged: self.status == Status::NeedsPrivilege,
+        })
+    }
+}
+
+/// `repair` or `undo`.
+fn kind_word(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Repair => "repair",
+        RecordKind::Undo => "undo",
+    }
 }
 
 /// The findings gowarden can repair itself: relinks with a candidate, startup-file edits.
@@ -320,6 +463,7 @@ pub struct Repairs {
     data_dir: PathBuf,
     journal: Journal,
     hooks: Hooks,
+    owner: Option<Owner>,
 }
 
 impl Repairs {
@@ -338,6 +482,16 @@ impl Repairs {
             ctx: ctx.clone(),
             options,
             data_dir,
+            owner: None,
+        }
+    }
+
+    /// The same, for an elevated helper working for user `uid`: everything in the data
+    /// directory is then read and written with that user's ids (see `owner`).
+    pub(crate) fn acting_for(self, uid: u32, gid: u32) -> Repairs {
+        Repairs {
+            owner: Some(Owner { uid, gid }),
+            ..self
         }
     }
 
@@ -368,6 +522,7 @@ impl Repairs {
 
     /// Every record kept, oldest first.
     pub fn records(&self) -> Result<Records<RepairRecord>, RepairError> {
+        let _as = self.as_owner()?;
         Ok(self.journal.read_all()?)
     }
 
@@ -452,7 +607,10 @@ impl Repairs {
     /// journal's outcome record.
     pub fn apply(&self, plan: &Plan) -> Result<RepairRecord, RepairError> {
         let _lock = self.lock()?;
-        self.reconcile_locked()?;
+        let settled = self.reconcile_locked()?;
+        for u in &settled.unresolved {
+            u.refuse(&plan.edits)?;
+        }
         let report = self.scan();
         let fresh = self
             .plan(&report, &plan.finding, plan.goroot.as_deref())
@@ -508,8 +666,8 @@ impl Repairs {
     /// saved first.
     pub fn undo(&self, id: Option<&str>, force: bool) -> Result<RepairRecord, RepairError> {
         let _lock = self.lock()?;
-        self.reconcile_locked()?;
-        let records = self.journal.read_all::<RepairRecord>()?.records;
+        let settled = self.reconcile_locked()?;
+        let records = self.records()?.records;
         let target = record::undoable(&records, id)
             .map_err(|why| {
                 let id = id.unwrap_or_default().to_string();
@@ -517,13 +675,13 @@ impl Repairs {
                     record::Why::Nothing => RepairError::NothingToUndo,
                     record::Why::Unknown => RepairError::UnknownRepair { id },
                     record::Why::AlreadyUndone => RepairError::AlreadyUndone { id },
-                    record::Why::NotDone(o) => RepairError::NotDone {
-                        id,
-                        outcome: o.as_str(),
-                    },
+                    record::Why::NotDone(o) => RepairError::NotDone { id, outcome: o },
                 }
             })?
             .clone();
+        for u in &settled.unresolved {
+            u.refuse(&target.edits)?;
+        }
         let mut edits: Vec<Edit> = target.edits.iter().map(Edit::reversed).collect();
         for e in &mut edits {
             match e {
@@ -593,38 +751,30 @@ impl Repairs {
     /// writes to them (so they never end up owned by root).
     pub fn prepare(&self) -> Result<(), RepairError> {
         drop(self.lock()?);
+        let _as = self.as_owner()?;
         OpenOptions::new()
             .append(true)
             .create(true)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(self.journal.path())
             .map_err(io_err("create", self.journal.path()))?;
         Ok(())
     }
 
-    /// Gives the data directory's files back to `uid`/`gid` when this process (an elevated
-    /// helper, as root) created them.
-    pub fn hand_back(&self, uid: u32, gid: u32) {
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        if unsafe { libc::geteuid() } != 0 || uid == 0 {
-            return;
-        }
-        let saved = self.data_dir.join("saved");
-        let mut paths = vec![
-            self.data_dir.clone(),
-            self.journal.path().to_path_buf(),
-            self.journal.rotated_path().to_path_buf(),
-            self.lock_path(),
-            saved.clone(),
-        ];
-        if let Ok(rd) = fs::read_dir(&saved) {
-            paths.extend(rd.flatten().map(|e| e.path()));
-        }
-        for p in paths {
-            if fs::symlink_metadata(&p).is_ok_and(|m| m.uid() == 0) {
-                let _ = std::os::unix::fs::lchown(&p, Some(uid), Some(gid));
-            }
-        }
+    /// Takes on the owner's ids while the guard lives, for I/O in the data directory; does
+    /// nothing unless this is an elevated helper working for a user.
+    pub(crate) fn as_owner(&self) -> Result<Option<AsOwner>, RepairError> {
+        self.owner.map(Owner::assume).transpose().map_err(io_err(
+            "take on the requesting user's ids for",
+            &self.data_dir,
+        ))
+    }
+
+    /// Appends a record to the journal.
+    fn append(&self, rec: &RepairRecord) -> Result<(), RepairError> {
+        let _as = self.as_owner()?;
+        Ok(self.journal.append(rec)?)
     }
 
     fn lock_path(&self) -> PathBuf {
@@ -634,6 +784,7 @@ impl Repairs {
     /// The exclusive lock every transaction and reconciliation holds; released when dropped
     /// (or when the process dies).
     fn lock(&self) -> Result<File, RepairError> {
+        let _as = self.as_owner()?;
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -646,8 +797,14 @@ impl Repairs {
             .create(true)
             .truncate(false)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
-            .or_else(|_| File::open(&path))
+            .or_else(|_| {
+                OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&path)
+            })
             .map_err(io_err("open", &path))?;
         loop {
             match file.lock() {
@@ -659,42 +816,58 @@ impl Repairs {
     }
 
     fn reconcile_locked(&self) -> Result<Reconciliation, RepairError> {
-        let records = self.journal.read_all::<RepairRecord>()?.records;
+        let records = self.records()?.records;
         let mut out = Reconciliation::default();
         'next: for r in record::latest(&records) {
-            if r.outcome != Outcome::Pending {
-                continue;
-            }
-            self.clean_temps(&r.id, &r.edits);
+            let half_applied = match r.outcome {
+                Outcome::Pending => false,
+                Outcome::HalfApplied => true,
+                _ => continue,
+            };
+            let notes = self.settle_temps(&r.id, &r.edits);
             let seen: Vec<_> = r.edits.iter().map(|e| self.seen(e)).collect();
             let mut fin = r.clone();
             fin.reconciled = true;
-            match record::decide(&seen) {
+            let decision = if half_applied {
+                record::decide_half_applied(&seen)
+            } else {
+                record::decide(&seen)
+            };
+            match decision {
                 record::Decision::Done => fin.outcome = Outcome::Done,
                 record::Decision::NothingChanged => {
                     fin.outcome = Outcome::Failed;
-                    fin.error = Some("interrupted before it changed anything".into());
+                    fin.error = Some(if half_applied {
+                        "failed; none of its edits is in place any more".into()
+                    } else {
+                        "interrupted before it changed anything".into()
+                    });
                 }
                 record::Decision::RollBack(done) => {
                     let txid = format!("{}.rb", r.id);
                     for &i in done.iter().rev() {
                         if let Err(e) = self.perform(&txid, i, &r.edits[i].reversed()) {
                             let e = self.fs_error(e, &r.edits[i].reversed());
-                            out.unresolved.push(format!(
-                                "{} {} was interrupted halfway, and putting it back failed: {e}",
-                                if r.kind == RecordKind::Repair {
-                                    "repair"
-                                } else {
-                                    "undo"
-                                },
-                                r.id
-                            ));
+                            out.unresolved.push(Unsettled {
+                                id: r.id.clone(),
+                                kind: r.kind,
+                                paths: r.edits.iter().map(|e| e.path().to_path_buf()).collect(),
+                                status: e.status(),
+                                message: format!(
+                                    "{} {} stopped halfway, and putting back its edits failed: {e}",
+                                    kind_word(r.kind),
+                                    r.id
+                                ),
+                            });
                             continue 'next;
                         }
                     }
                     fin.outcome = Outcome::RolledBack;
-                    fin.error =
-                        Some("interrupted halfway; the edits it had made were put back".into());
+                    fin.error = Some(if half_applied {
+                        "failed halfway; the edits it had made are now put back".into()
+                    } else {
+                        "interrupted halfway; the edits it had made were put back".into()
+                    });
                 }
                 record::Decision::Conflict => {
                     let changed: Vec<_> = r
@@ -711,8 +884,17 @@ impl Repairs {
                     ));
                 }
             }
-            fin.at = record::rfc3339(SystemTime::now());
-            self.journal.append(&fin)?;
+            if !notes.is_empty() {
+                let error = fin
+                    .error
+                    .take()
+                    .into_iter()
+                    .chain(notes)
+                    .collect::<Vec<_>>();
+                fin.error = Some(error.join("; "));
+            }
+            fin.at = record::rfc3339(self.ctx.now());
+            self.append(&fin)?;
             out.records.push(fin);
         }
         Ok(out)
@@ -720,22 +902,26 @@ impl Repairs {
 
     /// Where one edit's path stands.
     fn seen(&self, e: &Edit) -> record::Seen {
+        self.seen_at(e, edit_target(e))
+    }
+
+    /// Whether `at` holds `e`'s before or after version (or neither), wherever `at` is: the
+    /// edit's own path, or one of its temporary names.
+    fn seen_at(&self, e: &Edit, at: &Path) -> record::Seen {
         let (is_after, is_before) = match e {
-            Edit::Link {
-                path,
-                before,
-                after,
-            } => {
-                let now = fsops::link_text(path);
+            Edit::Link { before, after, .. } => {
+                let now = fsops::link_text(at);
                 (now.as_ref() == Some(after), now.as_ref() == Some(before))
             }
             Edit::ShellLine {
-                real,
                 before_sha256,
                 after_sha256,
                 ..
             } => {
-                let now = fsops::file_sha256(real);
+                let now = fs::symlink_metadata(at)
+                    .is_ok_and(|m| m.is_file())
+                    .then(|| fsops::file_sha256(at))
+                    .flatten();
                 (
                     now.as_ref() == Some(after_sha256),
                     now.as_ref() == Some(before_sha256),
@@ -749,41 +935,52 @@ impl Repairs {
         }
     }
 
-    /// Removes temporary names an interrupted transaction left, when they hold its before or
-    /// after version (anything else there is someone else's, and stays).
-    fn clean_temps(&self, id: &str, edits: &[Edit]) {
+    /// Tidies the temporary names an interrupted transaction left. One holding the edit's
+    /// before or after version is ours, and is removed. One holding anything else is another
+    /// program's version of the path: a swap parked it there on finding it in place of what
+    /// the plan expected, and the process died before swapping it back. It goes back to its
+    /// path when the path holds one of ours; otherwise it stays where it is. Returns what the
+    /// user must be told.
+    fn settle_temps(&self, id: &str, edits: &[Edit]) -> Vec<String> {
+        let mut notes = Vec::new();
         for txid in [id.to_string(), format!("{id}.rb")] {
             for (k, e) in edits.iter().enumerate() {
-                let ours = match e {
-                    Edit::Link {
-                        path,
-                        before,
-                        after,
-                    } => {
-                        let temp = fsops::temp_path(path, &txid, k);
-                        let t = fsops::link_text(&temp);
-                        (t.as_ref() == Some(before) || t.as_ref() == Some(after)).then_some(temp)
-                    }
-                    Edit::ShellLine {
-                        real,
-                        before_sha256,
-                        after_sha256,
-                        ..
-                    } => {
-                        let temp = fsops::temp_path(real, &txid, k);
-                        let is_file = fs::symlink_metadata(&temp).is_ok_and(|m| m.is_file());
-                        let sha = fsops::file_sha256(&temp);
-                        (is_file
-                            && (sha.as_ref() == Some(before_sha256)
-                                || sha.as_ref() == Some(after_sha256)))
-                        .then_some(temp)
-                    }
-                };
-                if let Some(temp) = ours {
-                    let _ = fs::remove_file(temp);
+                let at = edit_target(e);
+                let temp = fsops::temp_path(at, &txid, k);
+                if fs::symlink_metadata(&temp).is_err() {
+                    continue;
                 }
+                if self.seen_at(e, &temp) != record::Seen::Other {
+                    let _ = fs::remove_file(&temp);
+                    continue;
+                }
+                let theirs = fsops::describe(&temp);
+                if self.seen_at(e, at) == record::Seen::Other {
+                    notes.push(format!(
+                        "{} holds {theirs}, neither the old nor the new version of {}: left \
+                         as it is",
+                        temp.display(),
+                        at.display()
+                    ));
+                    continue;
+                }
+                notes.push(match fsops::put_back(&temp, at) {
+                    Ok(()) => format!(
+                        "another program changed {} while gowarden was changing it: its version \
+                         ({theirs}) is back in place",
+                        at.display()
+                    ),
+                    Err(e) => format!(
+                        "another program changed {} while gowarden was changing it: its version \
+                         ({theirs}) is kept at {}, and putting it back failed ({e:?}); move it \
+                         back by hand",
+                        at.display(),
+                        temp.display()
+                    ),
+                });
             }
         }
+        notes
     }
 
     /// Journals the intent, makes every edit (putting back the ones made if one fails), and
@@ -799,7 +996,7 @@ impl Repairs {
         let mut rec = RepairRecord {
             kind,
             id: self.new_id()?,
-            at: record::rfc3339(SystemTime::now()),
+            at: record::rfc3339(self.ctx.now()),
             finding: finding.to_string(),
             undoes,
             path: edits
@@ -811,30 +1008,104 @@ impl Repairs {
             reconciled: false,
             message,
             error: None,
+            warning: None,
         };
-        self.journal.append(&rec)?;
+        self.append(&rec)?;
         self.hooks.checkpoint("intent-written");
         for k in 0..rec.edits.len() {
             if let Err(e) = self.perform(&rec.id, k, &rec.edits[k]) {
-                let err = self.fs_error(e, &rec.edits[k]);
-                rec.outcome = Outcome::Failed;
+                let mut err = self.fs_error(e, &rec.edits[k]);
+                let mut stuck = false;
                 for j in (0..k).rev() {
-                    if self.perform(&rec.id, j, &rec.edits[j].reversed()).is_err() {
-                        rec.outcome = Outcome::Conflict;
-                    }
+                    stuck |= self.perform(&rec.id, j, &rec.edits[j].reversed()).is_err();
                 }
-                rec.at = record::rfc3339(SystemTime::now());
+                if !stuck {
+                    rec.outcome = Outcome::Failed;
+                } else {
+                    rec.outcome = Outcome::HalfApplied;
+                    err = self.half_applied(&rec, k, err);
+                }
+                rec.at = record::rfc3339(self.ctx.now());
                 rec.error = Some(err.to_string());
-                self.journal.append(&rec)?;
+                // Failing to journal this must not hide what went wrong: the intent stays
+                // pending, and the next start settles it from the disk.
+                let _ = self.append(&rec);
                 return Err(err);
             }
             self.hooks.checkpoint("edit-done");
         }
         self.hooks.checkpoint("before-outcome");
         rec.outcome = Outcome::Done;
-        rec.at = record::rfc3339(SystemTime::now());
-        self.journal.append(&rec)?;
+        rec.at = record::rfc3339(self.ctx.now());
+        if let Err(e) = self.append(&rec) {
+            // Done all the same; the pending intent is settled as done from the disk later.
+            rec.warning = Some(format!(
+                "the {} is done, but its outcome could not be written to the journal ({e}); \
+                 the next gowarden start records it from the disk",
+                kind_word(rec.kind)
+            ));
+        }
         Ok(rec)
+    }
+
+    /// The error for transaction `rec`, which failed at edit `failed` with `cause`, when
+    /// putting back the edits before it failed too: where each of those paths stands, and the
+    /// commands that put back the ones still changed.
+    fn half_applied(&self, rec: &RepairRecord, failed: usize, cause: RepairError) -> RepairError {
+        let mut states = Vec::new();
+        let mut steps = Vec::new();
+        for e in &rec.edits[..failed] {
+            let path = e.path().display();
+            match (self.seen(e), e) {
+                (record::Seen::Before, _) => states.push(format!("{path} is back as it was")),
+                (record::Seen::Other, _) => states.push(format!(
+                    "{path} was changed by another program since (it is {} now)",
+                    fsops::describe(edit_target(e))
+                )),
+                (record::Seen::After, Edit::Link { before, after, .. }) => {
+                    states.push(format!(
+                        "{path} still points to {} (it pointed to {})",
+                        after.display(),
+                        before.display()
+                    ));
+                    steps.push(format!(
+                        "ln -sfn {} {}",
+                        crate::elevate::sh_word(before.as_os_str().as_encoded_bytes()),
+                        crate::elevate::sh_word(e.path().as_os_str().as_encoded_bytes())
+                    ));
+                }
+                (
+                    record::Seen::After,
+                    Edit::ShellLine {
+                        real,
+                        line,
+                        before_sha256,
+                        ..
+                    },
+                ) => {
+                    states.push(format!("{path} still has line {line} changed"));
+                    steps.push(format!(
+                        "cp {} {}",
+                        crate::elevate::sh_word(
+                            self.saved_path(before_sha256)
+                                .as_os_str()
+                                .as_encoded_bytes()
+                        ),
+                        crate::elevate::sh_word(real.as_os_str().as_encoded_bytes())
+                    ));
+                }
+            }
+        }
+        if steps.is_empty() {
+            steps.push("nothing is left to put back".into());
+        }
+        RepairError::HalfApplied {
+            what: kind_word(rec.kind),
+            id: rec.id.clone(),
+            cause: Box::new(cause),
+            states,
+            steps,
+        }
     }
 
     /// Makes one edit, checked against its `before`.
@@ -896,11 +1167,7 @@ impl Repairs {
     /// Refuses up front when a directory to write in is not writable by this user.
     fn preflight(&self, edits: &[Edit]) -> Result<(), RepairError> {
         for e in edits {
-            let at = match e {
-                Edit::Link { path, .. } => path,
-                Edit::ShellLine { real, .. } => real,
-            };
-            let dir = fsops::parent(at);
+            let dir = fsops::parent(edit_target(e));
             if let Err(source) = fsops::may_write_dir(dir) {
                 return Err(if denied(&source) {
                     RepairError::NeedsPrivilege {
@@ -1020,7 +1287,8 @@ impl Repairs {
 
     /// A saved file's content, if it is there and intact.
     fn saved(&self, sha: &str) -> Option<Vec<u8>> {
-        fs::read(self.saved_path(sha))
+        let _as = self.as_owner().ok()?;
+        fsops::read_nofollow(&self.saved_path(sha))
             .ok()
             .filter(|b| fsops::sha256(b) == sha)
     }
@@ -1031,12 +1299,20 @@ impl Repairs {
         if self.saved(&sha).is_some() {
             return Ok(());
         }
+        let _as = self.as_owner()?;
         let dir = self.data_dir.join("saved");
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&dir)
             .map_err(io_err("create", &dir))?;
+        if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            return Err(RepairError::Io {
+                op: "keep a copy in",
+                path: dir,
+                source: io::Error::other("it is not a directory (a symlink?)"),
+            });
+        }
         let path = self.saved_path(&sha);
         let temp = dir.join(format!(".{sha}.{}.tmp", std::process::id()));
         let fail = |e: FsError| match e {
@@ -1055,18 +1331,14 @@ impl Repairs {
 
     /// A new transaction id: the time, and four hex digits that differ between processes.
     fn new_id(&self) -> Result<String, RepairError> {
-        let ids: Vec<String> = self
-            .journal
-            .read_all::<RepairRecord>()?
-            .records
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        let stamp: String = record::rfc3339(SystemTime::now())
+        let ids: Vec<String> = self.records()?.records.into_iter().map(|r| r.id).collect();
+        let stamp: String = record::rfc3339(self.ctx.now())
             .chars()
             .filter(char::is_ascii_digit)
             .collect();
-        let nanos = SystemTime::now()
+        let nanos = self
+            .ctx
+            .now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let mut n = (nanos ^ (std::process::id() << 12)).wrapping_mul(0x9E37_79B9);
@@ -1080,6 +1352,14 @@ impl Repairs {
     }
 }
 
+/// The path an edit writes: the link, or the startup file itself (where its symlink leads).
+fn edit_target(e: &Edit) -> &Path {
+    match e {
+        Edit::Link { path, .. } => path,
+        Edit::ShellLine { real, .. } => real,
+    }
+}
+
 /// Whether an OS error means "not allowed" (rather than "broken").
 fn denied(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM))
@@ -1090,10 +1370,10 @@ fn io_err(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> RepairErro
     move |source| RepairError::Io { op, path, source }
 }
 
-/// A shell startup file's bytes (at most [`MAX_SHELL_FILE`]).
+/// A shell startup file's bytes (at most [`shell::MAX_STARTUP_FILE`], as the scan reads).
 fn read_shell_file(real: &Path) -> Result<Vec<u8>, RepairError> {
     let meta = fs::metadata(real).map_err(io_err("read", real))?;
-    if !meta.is_file() || meta.len() > MAX_SHELL_FILE {
+    if !meta.is_file() || meta.len() > shell::MAX_STARTUP_FILE {
         return Err(RepairError::Changed {
             path: real.to_path_buf(),
             expected: "a shell startup file under 1 MiB".into(),
@@ -1143,16 +1423,12 @@ fn repair_message(plan: &Plan) -> String {
             before,
             after,
         }) => {
-            let more = match plan.edits.len() - 1 {
-                0 => String::new(),
-                1 => " (and 1 more link into the same tree)".into(),
-                n => format!(" (and {n} more links into the same tree)"),
-            };
             format!(
-                "repaired {}: it now points to {} (was {}){more}",
+                "repaired {}: it now points to {} (was {}){}",
                 path.display(),
                 after.display(),
-                before.display()
+                before.display(),
+                plan::more_links(plan.edits.len() - 1)
             )
         }
         Some(Edit::ShellLine {
@@ -1261,7 +1537,7 @@ mod tests {
         assert!(matches!(e, RepairError::NotFound { .. }), "{e:?}");
         let e = find(&r, "/c/go", cwd).unwrap_err();
         assert_eq!(e.status(), Status::Refused);
-        assert_eq!(e.reason(), "not-found");
+        assert_eq!(e.reason(), Reason::NotFound);
     }
 
     fn pending(id: &str, edits: Vec<Edit>) -> RepairRecord {
@@ -1277,6 +1553,7 @@ mod tests {
             reconciled: false,
             message: "m".into(),
             error: None,
+            warning: None,
         }
     }
 
@@ -1354,6 +1631,198 @@ mod tests {
         assert!(
             repairs.reconcile().unwrap().records.is_empty(),
             "settled once"
+        );
+    }
+
+    #[test]
+    fn another_programs_version_parked_by_a_swap_when_the_process_died_goes_back() {
+        let d = tempfile::tempdir().unwrap();
+        let ctx = Context::fake(&[], "linux/amd64", "/", d.path());
+        let repairs =
+            Repairs::with_data_dir(&ctx, doctor::Options::default(), d.path().join("data"));
+        // The swap put ours (new/go) at the path and found theirs where old/go should be,
+        // and died before swapping back: theirs sits in our temporary name.
+        let (go, gofmt) = (d.path().join("go"), d.path().join("gofmt"));
+        std::os::unix::fs::symlink("new/go", &go).unwrap();
+        let parked = fsops::temp_path(&go, "t1", 0);
+        std::os::unix::fs::symlink("theirs/go", &parked).unwrap();
+        // The same for a file that replaced the link.
+        std::os::unix::fs::symlink("new/gofmt", &gofmt).unwrap();
+        let parked_file = fsops::temp_path(&gofmt, "t2", 0);
+        fs::write(&parked_file, b"their file").unwrap();
+        for (id, path, old, new) in [
+            ("t1", &go, "old/go", "new/go"),
+            ("t2", &gofmt, "old/gofmt", "new/gofmt"),
+        ] {
+            repairs
+                .journal()
+                .append(&pending(id, vec![link_edit(path, old, new)]))
+                .unwrap();
+        }
+
+        let r = repairs.reconcile().unwrap();
+        let outcomes: Vec<_> = r.records.iter().map(|r| r.outcome).collect();
+        assert_eq!(outcomes, [Outcome::Conflict, Outcome::Conflict]);
+        assert_eq!(fsops::link_text(&go).unwrap(), Path::new("theirs/go"));
+        assert_eq!(fs::read(&gofmt).unwrap(), b"their file");
+        assert!(fs::symlink_metadata(&parked).is_err());
+        assert!(fs::symlink_metadata(&parked_file).is_err());
+        let error = r.records[0].error.as_deref().unwrap();
+        assert!(error.contains("another program changed"), "{error}");
+        assert!(error.contains("back in place"), "{error}");
+    }
+
+    #[cfg(debug_assertions)]
+    /// Repairs over `d`, paused at `point`; `sabotage` runs there (given the transaction's
+    /// id), then the run goes on.
+    fn paused_at(
+        d: &Path,
+        point: &'static str,
+        sabotage: impl FnOnce(&Repairs, &str) + Send + 'static,
+    ) -> (Repairs, std::thread::JoinHandle<()>) {
+        let hooks = d.join("hooks");
+        fs::create_dir_all(&hooks).unwrap();
+        let ctx = Context::fake(
+            &[
+                ("GOWARDEN_TEST_PAUSE_AT", point),
+                ("GOWARDEN_TEST_PAUSE_DIR", hooks.to_str().unwrap()),
+            ],
+            "linux/amd64",
+            "/",
+            d,
+        );
+        let repairs = Repairs::with_data_dir(&ctx, doctor::Options::default(), d.join("data"));
+        let other = repairs.clone();
+        let waiter = std::thread::spawn(move || {
+            // Waits for the event, not for a time: the checkpoint writes the marker.
+            while !hooks.join(format!("{point}.reached")).exists() {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            let id = other.records().unwrap().records.last().unwrap().id.clone();
+            sabotage(&other, &id);
+            fs::write(hooks.join("resume"), b"").unwrap();
+        });
+        (repairs, waiter)
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    fn a_failed_put_back_says_half_applied_and_reconcile_tries_again() {
+        let d = tempfile::tempdir().unwrap();
+        let (go, gofmt) = (d.path().join("go"), d.path().join("gofmt"));
+        std::os::unix::fs::symlink("old/go", &go).unwrap();
+        // Someone else's gofmt: the second edit fails.
+        std::os::unix::fs::symlink("theirs/gofmt", &gofmt).unwrap();
+        let blocker = go.clone();
+        let (repairs, waiter) = paused_at(d.path(), "edit-done", move |_, id| {
+            // The put-back of go cannot use its temporary name: a directory is there.
+            let temp = fsops::temp_path(&blocker, id, 0);
+            fs::create_dir(&temp).unwrap();
+            fs::write(temp.join("x"), b"").unwrap();
+        });
+        let e = repairs
+            .execute(
+                RecordKind::Repair,
+                "f",
+                None,
+                vec![
+                    link_edit(&go, "old/go", "new/go"),
+                    link_edit(&gofmt, "old/gofmt", "new/gofmt"),
+                ],
+                "m".into(),
+            )
+            .unwrap_err();
+        waiter.join().unwrap();
+        assert!(matches!(e, RepairError::HalfApplied { .. }), "{e:?}");
+        assert_eq!(e.status(), Status::Failed);
+        let msg = e.to_string();
+        for want in [
+            "half-applied",
+            "another program changed it meanwhile",
+            &format!(
+                "{} still points to new/go (it pointed to old/go)",
+                go.display()
+            ),
+            &format!("ln -sfn old/go {}", go.display()),
+        ] {
+            assert!(msg.contains(want), "{want:?} not in {msg}");
+        }
+        assert!(!msg.contains("nothing was changed;"), "{msg}");
+        let last = repairs.records().unwrap().records.pop().unwrap();
+        assert_eq!(last.outcome, Outcome::HalfApplied);
+
+        // The next start tries again (not only pending records are settled).
+        fs::remove_dir_all(fsops::temp_path(&go, &last.id, 0)).unwrap();
+        let r = repairs.reconcile().unwrap();
+        assert_eq!(r.records[0].outcome, Outcome::RolledBack);
+        assert_eq!(fsops::link_text(&go).unwrap(), Path::new("old/go"));
+        assert_eq!(fsops::link_text(&gofmt).unwrap(), Path::new("theirs/gofmt"));
+    }
+
+    #[cfg(debug_assertions)]
+    /// Replaces the journal with a directory, so no record can be appended.
+    fn break_journal(repairs: &Repairs) {
+        let j = repairs.journal().path().to_path_buf();
+        fs::rename(&j, j.with_extension("saved-away")).unwrap();
+        fs::create_dir(&j).unwrap();
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    fn done_is_reported_done_even_if_the_journal_cannot_take_the_outcome() {
+        let d = tempfile::tempdir().unwrap();
+        let go = d.path().join("go");
+        std::os::unix::fs::symlink("old/go", &go).unwrap();
+        let (repairs, waiter) = paused_at(d.path(), "before-outcome", |r, _| break_journal(r));
+        let rec = repairs
+            .execute(
+                RecordKind::Repair,
+                "f",
+                None,
+                vec![link_edit(&go, "old/go", "new/go")],
+                "m".into(),
+            )
+            .unwrap();
+        waiter.join().unwrap();
+        assert_eq!(rec.outcome, Outcome::Done);
+        assert_eq!(fsops::link_text(&go).unwrap(), Path::new("new/go"));
+        let warning = rec.warning.unwrap();
+        assert!(
+            warning.contains("could not be written to the journal"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains(&repairs.journal().path().display().to_string()),
+            "{warning}"
+        );
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    fn a_journal_failure_never_hides_why_a_repair_failed() {
+        let d = tempfile::tempdir().unwrap();
+        let (go, gofmt) = (d.path().join("go"), d.path().join("gofmt"));
+        std::os::unix::fs::symlink("old/go", &go).unwrap();
+        std::os::unix::fs::symlink("theirs/gofmt", &gofmt).unwrap();
+        let (repairs, waiter) = paused_at(d.path(), "edit-done", |r, _| break_journal(r));
+        let e = repairs
+            .execute(
+                RecordKind::Repair,
+                "f",
+                None,
+                vec![
+                    link_edit(&go, "old/go", "new/go"),
+                    link_edit(&gofmt, "old/gofmt", "new/gofmt"),
+                ],
+                "m".into(),
+            )
+            .unwrap_err();
+        waiter.join().unwrap();
+        assert!(matches!(e, RepairError::Changed { .. }), "{e:?}");
+        assert_eq!(
+            fsops::link_text(&go).unwrap(),
+            Path::new("old/go"),
+            "put back"
         );
     }
 

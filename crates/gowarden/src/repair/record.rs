@@ -40,6 +40,9 @@ pub enum Outcome {
     RolledBack,
     /// The disk holds neither the before nor the after state: someone else changed it.
     Conflict,
+    /// It failed partway, and putting back the edits it had made failed too: some are still
+    /// in place. Each start tries again to put them back, as for [`Outcome::Pending`].
+    HalfApplied,
 }
 
 impl Outcome {
@@ -51,7 +54,14 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::RolledBack => "rolled-back",
             Outcome::Conflict => "conflict",
+            Outcome::HalfApplied => "half-applied",
         }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -186,6 +196,10 @@ pub struct RepairRecord {
     /// What went wrong, when something did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For the caller only, never in the journal: something to tell the user about a
+    /// transaction that did happen (its outcome could not be journaled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 impl RepairRecord {
@@ -257,6 +271,22 @@ pub fn decide(seen: &[Seen]) -> Decision {
                 .map(|(i, _)| i)
                 .collect(),
         )
+    }
+}
+
+/// The decision for a transaction recorded [`Outcome::HalfApplied`]: whatever of it is still
+/// in place goes back; a path someone else changed since is theirs, and stays.
+pub fn decide_half_applied(seen: &[Seen]) -> Decision {
+    let done: Vec<usize> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| **s == Seen::After)
+        .map(|(i, _)| i)
+        .collect();
+    if done.is_empty() {
+        Decision::NothingChanged
+    } else {
+        Decision::RollBack(done)
     }
 }
 
@@ -416,6 +446,7 @@ mod tests {
             reconciled: false,
             message: "m".into(),
             error: None,
+            warning: None,
         }
     }
 
@@ -431,6 +462,14 @@ mod tests {
         );
         assert_eq!(decide(&[After, Other]), Decision::Conflict);
         assert_eq!(decide(&[]), Decision::Done, "nothing to do is done");
+        assert_eq!(
+            decide_half_applied(&[After, Other, Before]),
+            Decision::RollBack(vec![0])
+        );
+        assert_eq!(
+            decide_half_applied(&[Before, Other]),
+            Decision::NothingChanged
+        );
     }
 
     #[test]

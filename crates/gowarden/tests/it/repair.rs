@@ -136,6 +136,23 @@ fn homebrew_upgrade_left_go_and_gofmt_dangling_repaired_to_the_remaining_keg() {
     refused(&m.gowarden(&["undo", rid, "--json"]), "already-undone");
 }
 
+#[test]
+fn dry_run_and_undo_text() {
+    let (m, _) = upgraded_homebrew();
+    let dry = m.gowarden(&["repair", "dangling-symlink", "--dry-run"]);
+    assert_eq!(dry.status, 0, "{}", dry.stderr);
+    insta::assert_snapshot!("repair_dry_run_text", m.redact(&dry.stdout));
+
+    let done = ok_json(&m.gowarden(&["repair", "dangling-symlink", "--yes", "--json"]));
+    let undo = m.gowarden(&["undo"]);
+    assert_eq!(undo.status, 0, "{}", undo.stderr);
+    let id = done["id"].as_str().unwrap();
+    insta::assert_snapshot!(
+        "undo_text",
+        m.redact(&undo.stdout).replace(id, "[repair id]")
+    );
+}
+
 /// `/usr/local/go -> go1.22.0`, removed; two trees unpacked beside it.
 fn stale_usr_local_go() -> (Machine, PathBuf) {
     let m = Machine::new("darwin/arm64");
@@ -355,6 +372,64 @@ fn the_link_replaced_by_a_file_or_directory_mid_repair_is_left_untouched() {
 }
 
 #[test]
+fn a_repair_waits_while_an_interrupted_one_on_the_same_link_cannot_be_put_back() {
+    let (m, [go, gofmt, _]) = upgraded_homebrew();
+    // Interrupted halfway: gofmt was moved to the new keg, go not yet. Putting gofmt back
+    // cannot work: the link text it had is longer than the system allows (how else to make
+    // a put-back fail for root, who may write anywhere).
+    replace_link("../Cellar/go/1.23.2/bin/gofmt", &gofmt);
+    let intent = RepairRecord {
+        kind: RecordKind::Repair,
+        id: "20260523-141503-beef".into(),
+        at: "2026-05-23T14:15:03Z".into(),
+        finding: "dangling-symlink".into(),
+        undoes: None,
+        path: gofmt.clone(),
+        edits: vec![
+            gowarden::repair::Edit::Link {
+                path: gofmt.clone(),
+                before: "x/".repeat(4096).into(),
+                after: "../Cellar/go/1.23.2/bin/gofmt".into(),
+            },
+            gowarden::repair::Edit::Link {
+                path: go.clone(),
+                before: "../Cellar/go/1.22.10/bin/go".into(),
+                after: "../Cellar/go/1.23.2/bin/go".into(),
+            },
+        ],
+        outcome: Outcome::Pending,
+        reconciled: false,
+        message: "m".into(),
+        error: None,
+        warning: None,
+    };
+    journal(&m).append(&intent).unwrap();
+
+    let v = refused(
+        &m.gowarden(&["repair", "dangling-symlink", "--yes", "--json"]),
+        "unsettled",
+    );
+    assert_eq!(v["status"], "failed");
+    says(&v["message"], &intent.id);
+    says(&v["message"], "nothing was changed");
+    assert_eq!(
+        link_text(&go),
+        Path::new("../Cellar/go/1.22.10/bin/go"),
+        "not repaired"
+    );
+    assert_eq!(
+        link_text(&gofmt),
+        Path::new("../Cellar/go/1.23.2/bin/gofmt")
+    );
+    let latest = records(&m);
+    assert_eq!(
+        latest.last().unwrap().outcome,
+        Outcome::Pending,
+        "tried again later"
+    );
+}
+
+#[test]
 fn undo_refuses_a_link_changed_since_the_repair_unless_forced() {
     let (m, link) = stale_usr_local_go();
     let done = ok_json(&m.gowarden(&["repair", "dangling-symlink", "--yes", "--json"]));
@@ -377,7 +452,7 @@ fn goroot_export_line_is_commented_out_and_undo_restores_the_file_byte_for_byte(
     let rc = m.home("dotfiles/zshrc");
     m.link("dotfiles/zshrc", &m.home(".zshrc"));
     let mut before = b"# my zshrc\r\nalias ll='ls -l'\n".to_vec();
-    before.extend_from_slice(format!("  export GOROOT={}\n", old.display()).as_bytes());
+    before.extend_from_slice(format!("export GOROOT={}\n", old.display()).as_bytes());
     before.extend_from_slice(b"export PATH=$GOROOT/bin:$PATH\n\xff\xfe not utf-8, no newline");
     m.write(&rc, &before);
     std::fs::set_permissions(&rc, std::fs::Permissions::from_mode(0o640)).unwrap();
@@ -522,6 +597,97 @@ fn read_only_parent_prints_the_sudo_command_and_changes_nothing() {
     let v = refused(&run(&mut cmd), "bad-request");
     says(&v["message"], "belongs to uid 0");
     assert_eq!(link_text(&link), Path::new("go1.23.2"), "not undone");
+}
+
+/// A request file as user 65534 (nobody) would write it, in a directory of theirs.
+fn forged_request(m: &Machine, dir: &Path, data_dir: &Path) -> PathBuf {
+    use std::os::unix::fs::chown;
+    let request = gowarden::elevate::Request {
+        gowarden_request: gowarden::elevate::REQUEST_VERSION,
+        created_at: "2026-05-23T14:15:03Z".into(),
+        uid: 65534,
+        gid: 65534,
+        task: gowarden::elevate::Task::Undo {
+            id: None,
+            force: true,
+        },
+        data_dir: data_dir.to_path_buf(),
+        root: m.sys("/"),
+        host: "darwin/arm64".into(),
+        cwd: m.work(),
+        env: Vec::new(),
+    };
+    let file = dir.join("undo-forged.json");
+    std::fs::write(&file, serde_json::to_vec(&request).unwrap()).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    chown(&file, Some(65534), Some(65534)).unwrap();
+    file
+}
+
+/// What `sudo gowarden undo --apply FILE` does when user 65534 runs it.
+fn apply_as_root_for_nobody(file: &Path) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gowarden"));
+    cmd.args(["undo", "--apply"])
+        .arg(file)
+        .arg("--json")
+        .env_clear()
+        .env("SUDO_UID", "65534")
+        .env("PATH", "/usr/bin:/bin");
+    run(&mut cmd)
+}
+
+fn owner(p: &Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(p).unwrap().uid()
+}
+
+#[test]
+fn a_request_naming_a_data_dir_that_is_not_the_users_is_refused_and_root_writes_nothing_there() {
+    if !running_as_root() || !cfg!(target_os = "linux") {
+        return;
+    }
+    let (m, _) = stale_usr_local_go();
+    open_up(&m);
+    let data = m.home("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::os::unix::fs::chown(&data, Some(65534), Some(65534)).unwrap();
+
+    // Root's own directory (standing in for /etc) as the data directory.
+    let etc = m.sys("/etc");
+    m.write(&etc.join("passwd"), "root:x:0:0::/root:/bin/sh\n");
+    let v = refused(
+        &apply_as_root_for_nobody(&forged_request(&m, &data, &etc)),
+        "bad-request",
+    );
+    says(&v["message"], "belongs to uid 0");
+    let entries: Vec<_> = std::fs::read_dir(&etc)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, ["passwd"], "no lock, journal or saved/ made there");
+    assert_eq!((owner(&etc), owner(&etc.join("passwd"))), (0, 0));
+
+    // The user's own data directory, whose saved/ leads into root's (/etc/sudoers.d).
+    let sudoers = m.sys("/etc/sudoers.d");
+    m.write(&sudoers.join("admins"), "%admin ALL=(ALL) ALL\n");
+    let saved = data.join("saved");
+    std::os::unix::fs::symlink(&sudoers, &saved).unwrap();
+    std::os::unix::fs::lchown(&saved, Some(65534), Some(65534)).unwrap();
+    let v = refused(
+        &apply_as_root_for_nobody(&forged_request(&m, &data, &data)),
+        "bad-request",
+    );
+    says(&v["message"], "saved/ that is a symlink");
+    assert_eq!(
+        (owner(&sudoers), owner(&sudoers.join("admins"))),
+        (0, 0),
+        "nothing handed to the user"
+    );
+    assert_eq!(
+        std::fs::read_dir(&sudoers).unwrap().count(),
+        1,
+        "nothing written there"
+    );
 }
 
 /// A tiny deterministic generator, seeded per run and printed, so a failure can be replayed.
