@@ -109,6 +109,40 @@ pub fn read(journal: &Journal, query: Query) -> Result<Records<Event>, JournalEr
     Ok(all)
 }
 
+/// Drift events and the repairs and undos gowarden carried out, merged in time order: the
+/// events journal in `data_dir` plus every done transaction of the repair journal
+/// ([`crate::repair::JOURNAL_FILE`]), which stays the one record of what a repair changed.
+/// `query` applies to the merged list; `skipped` counts damaged lines in both.
+pub fn read_with_repairs(data_dir: &Path, query: Query) -> Result<Records<Event>, JournalError> {
+    let mut events = read(
+        &journal(data_dir),
+        Query {
+            limit: None,
+            ..query
+        },
+    )?;
+    let repairs = Journal::open(data_dir.join(crate::repair::JOURNAL_FILE))
+        .read_all::<crate::repair::RepairRecord>()?;
+    events.skipped += repairs.skipped;
+    events
+        .records
+        .extend(repairs.records.iter().filter_map(|r| {
+            let at: Timestamp = r.at.parse().ok()?;
+            let change = r.change()?;
+            query
+                .since
+                .is_none_or(|s| at >= s)
+                .then(|| Event::new(at, change))
+        }));
+    // Stable: events and repairs seen in the same millisecond keep their journal order.
+    events.records.sort_by_key(|e| e.at);
+    if let Some(limit) = query.limit {
+        let drop = events.records.len().saturating_sub(limit);
+        events.records.drain(..drop);
+    }
+    Ok(events)
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write as _;

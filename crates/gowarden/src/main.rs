@@ -8,9 +8,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 // The binary's own code for `repair`/`undo` (text, prompts, sudo); the engine is `gowarden::repair`.
+mod cli_watch;
 #[path = "cli/repair.rs"]
 mod repair_cli;
-mod cli_watch;
 
 /// Keeps watch over the Go toolchains on this machine, without running them.
 #[derive(Parser)]
@@ -314,10 +314,14 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
                     gowarden::watch::parse_since(&s, now)
                 })
                 .transpose()?;
-            let journal = gowarden::history::journal_for(&ctx).context(
+            let data_dir = gowarden::journal::data_dir_for(&ctx).context(
                 "no data directory: set HOME, or GOWARDEN_DATA_DIR to where the journal is",
             )?;
-            let got = gowarden::history::read(&journal, gowarden::history::Query { limit, since })?;
+            let journal = gowarden::history::journal(&data_dir);
+            let got = gowarden::history::read_with_repairs(
+                &data_dir,
+                gowarden::history::Query { limit, since },
+            )?;
             for e in &got.records {
                 if json {
                     serde_json::to_writer(&mut *out, e).context("writing JSON")?;

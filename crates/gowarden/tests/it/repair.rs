@@ -134,6 +134,20 @@ fn homebrew_upgrade_left_go_and_gofmt_dangling_repaired_to_the_remaining_keg() {
     assert_eq!(m.doctor().1, 1);
     refused(&m.gowarden(&["undo", "--json"]), "nothing-to-undo");
     refused(&m.gowarden(&["undo", rid, "--json"]), "already-undone");
+
+    // History holds the repair and the undo, in order, with what the link said before and after.
+    let history = m.gowarden(&["history", "--json"]);
+    assert_eq!(history.status, 0, "{}", history.stderr);
+    let events: Vec<Value> = history
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["repaired", "undone"], "{events:#?}");
+    assert_eq!(events[0]["subject"], go.to_str().unwrap());
+    assert_eq!(events[0]["before"], "../Cellar/go/1.22.10/bin/go");
+    assert_eq!(events[0]["after"], "../Cellar/go/1.23.2/bin/go");
 }
 
 #[test]
