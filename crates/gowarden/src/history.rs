@@ -19,6 +19,7 @@ pub const EVENTS_FILE: &str = "events.jsonl";
 
 /// A drift event: one change a user cares about, when it was seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "DriftEvent")]
 pub struct Event {
     /// When it was seen (RFC 3339, UTC).
     pub at: Timestamp,

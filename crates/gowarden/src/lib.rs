@@ -14,6 +14,7 @@
 //! - [`process`]: the one way a subprocess is run (deadline, process-group kill).
 //! - [`platform`], [`version`]: Go's names for platforms and Go's version order.
 //! - [`render`]: the human-readable text of reports.
+//! - [`ipc`]: the menu-bar app's IPC types besides the report (outcomes, settings, errors).
 //! - [`journal`]: the append-only JSON-lines journal of drift events and repairs.
 //! - [`repair`]: `gowarden repair`/`undo` — atomic, journaled, undoable fixes of the findings
 //!   a fresh scan can act on; [`elevate`] runs them as an administrator when a link is root's.
@@ -30,6 +31,7 @@ pub mod goroot;
 pub mod history;
 pub mod host;
 pub mod install;
+pub mod ipc;
 pub mod journal;
 pub mod managers;
 pub mod path;

@@ -139,7 +139,11 @@ enum Command {
         since: Option<String>,
     },
     /// Print the JSON Schema of `gowarden doctor --json` (the report contract).
-    Schema,
+    Schema {
+        /// The menu-bar app's IPC types instead (outcomes, settings, errors, drift events).
+        #[arg(long)]
+        ipc: bool,
+    },
     /// Prints MARKER, the environment as NUL-separated KEY=VALUE pairs, and MARKER: the other
     /// half of --login-shell's protocol, run inside the user's shell.
     #[command(name = "__print-env", hide = true)]
@@ -340,9 +344,13 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Schema => {
-            serde_json::to_writer_pretty(&mut *out, &gowarden::report::json_schema())
-                .context("writing JSON")?;
+        Command::Schema { ipc } => {
+            let schema = if ipc {
+                gowarden::ipc::json_schema()
+            } else {
+                gowarden::report::json_schema()
+            };
+            serde_json::to_writer_pretty(&mut *out, &schema).context("writing JSON")?;
             writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }

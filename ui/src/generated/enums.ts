@@ -216,7 +216,7 @@ export const ViaDescriptions: Readonly<Record<Via, string>> = {
   "download": "GOTOOLCHAIN switches to a toolchain that is not here: it would be downloaded.",
 };
 
-import type { ChangeKind, IpcErrorKind, RepairKind, RepairStatus } from "./ipc";
+import type { ChangeKind, IpcErrorKind, RepairKind, RepairReason, RepairStatus } from "./ipc";
 
 export const ChangeKindValues: readonly ChangeKind[] = ["active-changed","version-changed","arch-changed","goroot-changed","link-retargeted","link-broken","link-repaired","installation-added","installation-removed","finding-opened","finding-resolved","repaired","undone"];
 export const ChangeKindDescriptions: Readonly<Record<ChangeKind, string>> = {
@@ -240,17 +240,41 @@ export const IpcErrorKindDescriptions: Readonly<Record<IpcErrorKind, string>> = 
   "scan-failed": "The scan itself failed.",
   "not-found": "No such finding or repair.",
   "refused": "gowarden would not: the request does not fit what is on disk.",
-  "needs-privilege": "It needs an administrator.",
-  "privilege-denied": "The administrator prompt was declined.",
+  "needs-privilege": "It needs an administrator, and none was asked (or asking is not possible here).",
+  "privilege-denied": "The administrator prompt was cancelled or refused.",
   "failed": "It went wrong.",
   "settings": "The settings could not be read or written.",
-  "internal": "A bug in the app.",
+  "internal": "A fault in gowarden itself.",
 };
 
 export const RepairKindValues: readonly RepairKind[] = ["repair","undo"];
 export const RepairKindDescriptions: Readonly<Record<RepairKind, string>> = {
-  "repair": "A repair.",
-  "undo": "An undo of a repair.",
+  "repair": "`gowarden repair`.",
+  "undo": "`gowarden undo`.",
+};
+
+export const RepairReasonValues: readonly RepairReason[] = ["not-found","ambiguous","not-repairable","not-a-candidate","not-a-symlink","unhealthy-target","changed","stale","needs-privilege","nothing-to-undo","unknown-repair","already-undone","not-done","saved-copy-missing","half-applied","unsettled","no-data-dir","journal","io","bad-request"];
+export const RepairReasonDescriptions: Readonly<Record<RepairReason, string>> = {
+  "not-found": "[`RepairError::NotFound`].",
+  "ambiguous": "[`RepairError::Ambiguous`].",
+  "not-repairable": "[`RepairError::NotRepairable`].",
+  "not-a-candidate": "[`RepairError::NotACandidate`].",
+  "not-a-symlink": "[`RepairError::NotASymlink`].",
+  "unhealthy-target": "[`RepairError::UnhealthyTarget`].",
+  "changed": "[`RepairError::Changed`].",
+  "stale": "[`RepairError::Stale`].",
+  "needs-privilege": "[`RepairError::NeedsPrivilege`].",
+  "nothing-to-undo": "[`RepairError::NothingToUndo`].",
+  "unknown-repair": "[`RepairError::UnknownRepair`].",
+  "already-undone": "[`RepairError::AlreadyUndone`].",
+  "not-done": "[`RepairError::NotDone`].",
+  "saved-copy-missing": "[`RepairError::SavedCopyMissing`].",
+  "half-applied": "[`RepairError::HalfApplied`].",
+  "unsettled": "[`RepairError::Unsettled`].",
+  "no-data-dir": "[`RepairError::NoDataDir`].",
+  "journal": "[`RepairError::Journal`].",
+  "io": "[`RepairError::Io`].",
+  "bad-request": "A request file the elevated side would not act on ([`crate::elevate::RequestError`]).",
 };
 
 export const RepairStatusValues: readonly RepairStatus[] = ["done","dry-run","refused","needs-privilege","failed"];

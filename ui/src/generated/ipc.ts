@@ -2,6 +2,34 @@
 // Regenerate with `npm run gen:types`; `npm run check:types` fails when this is stale.
 
 /**
+ * Why a repair or undo did not happen, one word per [`RepairError`] variant (and one for a
+ * request file the elevated side refused), for JSON and the app.
+ *
+ * This interface was referenced by `Ipc`'s JSON-Schema
+ * via the `definition` "RepairReason".
+ */
+export type RepairReason =
+  | "not-found"
+  | "ambiguous"
+  | "not-repairable"
+  | "not-a-candidate"
+  | "not-a-symlink"
+  | "unhealthy-target"
+  | "changed"
+  | "stale"
+  | "needs-privilege"
+  | "nothing-to-undo"
+  | "unknown-repair"
+  | "already-undone"
+  | "not-done"
+  | "saved-copy-missing"
+  | "half-applied"
+  | "unsettled"
+  | "no-data-dir"
+  | "journal"
+  | "io"
+  | "bad-request";
+/**
  * The kinds of drift.
  *
  * This interface was referenced by `Ipc`'s JSON-Schema
@@ -22,20 +50,6 @@ export type ChangeKind =
   | "repaired"
   | "undone";
 /**
- * A repair or an undo.
- *
- * This interface was referenced by `Ipc`'s JSON-Schema
- * via the `definition` "RepairKind".
- */
-export type RepairKind = "repair" | "undo";
-/**
- * How a repair or undo attempt ended.
- *
- * This interface was referenced by `Ipc`'s JSON-Schema
- * via the `definition` "RepairStatus".
- */
-export type RepairStatus = "done" | "dry-run" | "refused" | "needs-privilege" | "failed";
-/**
  * What kind of failure a command met.
  *
  * This interface was referenced by `Ipc`'s JSON-Schema
@@ -50,24 +64,56 @@ export type IpcErrorKind =
   | "failed"
   | "settings"
   | "internal";
+/**
+ * Whether a record is about a repair or the undo of one.
+ *
+ * This interface was referenced by `Ipc`'s JSON-Schema
+ * via the `definition` "RepairKind".
+ */
+export type RepairKind = "repair" | "undo";
+/**
+ * How a repair or undo attempt ended, for the CLI's exit status and the app's UI.
+ *
+ * This interface was referenced by `Ipc`'s JSON-Schema
+ * via the `definition` "RepairStatus".
+ */
+export type RepairStatus = "done" | "dry-run" | "refused" | "needs-privilege" | "failed";
+/**
+ * An RFC 3339 time in UTC, to the millisecond.
+ *
+ * This interface was referenced by `Ipc`'s JSON-Schema
+ * via the `definition` "Timestamp".
+ */
+export type Timestamp = string;
 
 /**
- * PROVISIONAL, written by hand in the ui branch until the app's generated schema lands: the types the menu-bar app's commands and events carry (get_report, rescan, repair, undo, get_history, get_settings, set_settings; events report-updated, drift).
+ * The menu-bar app's IPC types besides the report (schema/report.schema.json).
  */
 export interface Ipc {
-  [k: string]: unknown;
+  drift_event: DriftEvent;
+  ipc_error: IpcError;
+  repair_outcome: RepairOutcome;
+  settings: Settings;
 }
 /**
- * A change to the toolchain the watcher saw, or a repair or undo, as the history and notifications show it.
+ * A drift event: one change a user cares about, when it was seen.
  *
  * This interface was referenced by `Ipc`'s JSON-Schema
  * via the `definition` "DriftEvent".
  */
 export interface DriftEvent {
   /**
-   * When it happened, RFC 3339.
+   * The new value, when there is one.
+   */
+  after?: string | null;
+  /**
+   * When it was seen (RFC 3339, UTC).
    */
   at: string;
+  /**
+   * The old value, when there was one.
+   */
+  before?: string | null;
   /**
    * What changed.
    */
@@ -86,41 +132,41 @@ export interface DriftEvent {
     | "repaired"
     | "undone";
   /**
-   * What it changed for: a path, or a finding id.
-   */
-  subject: string;
-  /**
-   * The old value, when there was one.
-   */
-  before: string | null;
-  /**
-   * The new value, when there is one.
-   */
-  after: string | null;
-  /**
    * One sentence for a notification.
    */
   message: string;
+  /**
+   * What it changed for: a path, or a finding id.
+   */
+  subject: string;
 }
 /**
- * One change on disk, with its exact before and after.
+ * Why a command failed, as a rejected invoke carries it.
  *
  * This interface was referenced by `Ipc`'s JSON-Schema
- * via the `definition` "RepairEdit".
+ * via the `definition` "IpcError".
  */
-export interface RepairEdit {
+export interface IpcError {
   /**
-   * The path changed.
+   * What kind of failure.
    */
-  path: string;
+  kind:
+    | "scan-failed"
+    | "not-found"
+    | "refused"
+    | "needs-privilege"
+    | "privilege-denied"
+    | "failed"
+    | "settings"
+    | "internal";
   /**
-   * What it held before.
+   * One sentence for the user: what failed, on which path, what to do next.
    */
-  before: string | null;
+  message: string;
   /**
-   * What it holds after.
+   * The engine's reason, when a repair or undo was refused or failed.
    */
-  after: string | null;
+  reason?: RepairReason | null;
 }
 /**
  * What a repair or undo did.
@@ -130,35 +176,69 @@ export interface RepairEdit {
  */
 export interface RepairOutcome {
   /**
-   * The repair transaction's id (`undo` takes a repair's).
-   */
-  transaction: string;
-  kind: RepairKind;
-  /**
-   * The finding repaired (for an undo, the one its repair fixed).
-   */
-  finding: string | null;
-  status: RepairStatus;
-  /**
-   * One sentence saying what happened, or why not.
-   */
-  message: string;
-  /**
-   * Every change, in the order made.
+   * Every change on disk, with its exact before and after.
    */
   edits: RepairEdit[];
   /**
-   * Whether `undo` with this transaction's id can reverse it now.
+   * The finding repaired (for an undo, the one its repair fixed).
+   */
+  finding?: string | null;
+  /**
+   * A repair or an undo.
+   */
+  kind: "repair" | "undo";
+  /**
+   * One sentence for the user.
+   */
+  message: string;
+  /**
+   * How it ended.
+   */
+  status: "done" | "dry-run" | "refused" | "needs-privilege" | "failed";
+  /**
+   * The transaction's id (`undo` takes a repair's).
+   */
+  transaction: string;
+  /**
+   * It can be undone now.
    */
   undoable: boolean;
+  /**
+   * Done, but something around it went wrong (the journal could not be written).
+   */
+  warning?: string | null;
 }
 /**
- * The app's settings.
+ * One change on disk.
+ *
+ * This interface was referenced by `Ipc`'s JSON-Schema
+ * via the `definition` "RepairEdit".
+ */
+export interface RepairEdit {
+  /**
+   * What it holds after.
+   */
+  after?: string | null;
+  /**
+   * What it held before: a link's text, or the startup-file line.
+   */
+  before?: string | null;
+  /**
+   * The path changed.
+   */
+  path: string;
+}
+/**
+ * The app's settings, kept in `settings.json` in the data directory.
  *
  * This interface was referenced by `Ipc`'s JSON-Schema
  * via the `definition` "Settings".
  */
 export interface Settings {
+  /**
+   * Start the app at login.
+   */
+  launch_at_login: boolean;
   /**
    * Which drift kinds notify; a missing kind is on.
    */
@@ -166,28 +246,8 @@ export interface Settings {
     [k: string]: boolean;
   };
   /**
-   * Seconds between periodic rescans.
+   * Seconds between periodic rescans (what file events cannot see: processes under
+   * Rosetta). At least 60.
    */
   rescan_interval_secs: number;
-  /**
-   * Start the app when the user logs in.
-   */
-  launch_at_login: boolean;
-}
-/**
- * Why a command failed, as a rejected invoke carries it.
- *
- * This interface was referenced by `Ipc`'s JSON-Schema
- * via the `definition` "IpcError".
- */
-export interface IpcError {
-  kind: IpcErrorKind;
-  /**
-   * One sentence for the user.
-   */
-  message: string;
-  /**
-   * A stable word for the reason, when the engine gave one.
-   */
-  reason: string | null;
 }

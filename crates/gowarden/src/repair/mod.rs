@@ -232,8 +232,11 @@ pub enum RepairError {
 }
 
 /// How a repair or undo attempt ended, for the CLI's exit status and the app's UI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(rename = "RepairStatus")]
 pub enum Status {
     /// It was carried out.
     Done,
@@ -295,8 +298,11 @@ impl RepairError {
 
 /// Why a repair or undo did not happen, one word per [`RepairError`] variant (and one for a
 /// request file the elevated side refused), for JSON and the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(rename = "RepairReason")]
 pub enum Reason {
     /// [`RepairError::NotFound`].
     NotFound,

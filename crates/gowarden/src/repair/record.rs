@@ -17,8 +17,9 @@ use crate::report::{Change, ChangeKind};
 pub const JOURNAL_FILE: &str = "repairs.jsonl";
 
 /// Whether a record is about a repair or the undo of one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(rename = "RepairKind")]
 pub enum RecordKind {
     /// `gowarden repair`.
     Repair,

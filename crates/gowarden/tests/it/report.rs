@@ -7,15 +7,13 @@ use gowarden::report::{Report, json_schema};
 
 use crate::util::Machine;
 
-/// `schema/report.schema.json` at the repository root.
-fn committed_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema/report.schema.json")
-}
-
-#[test]
-fn committed_schema_matches_the_types() {
-    let generated = serde_json::to_string_pretty(&json_schema()).unwrap() + "\n";
-    let path = committed_path();
+/// A committed schema at the repository root matches what the types generate now
+/// (`GOWARDEN_BLESS=1` writes it).
+fn committed_matches(file: &str, generated: &serde_json::Value, command: &str) {
+    let generated = serde_json::to_string_pretty(generated).unwrap() + "\n";
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../schema")
+        .join(file);
     if std::env::var_os("GOWARDEN_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &generated).unwrap();
@@ -23,10 +21,25 @@ fn committed_schema_matches_the_types() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "{} is stale: the report types changed. Regenerate it with \
-         `GOWARDEN_BLESS=1 cargo test -p gowarden --test it report::committed_schema` \
-         (or `gowarden schema > schema/report.schema.json`), review the diff, and commit it",
+        "{} is stale: the types changed. Regenerate it with \
+         `GOWARDEN_BLESS=1 cargo test -p gowarden --test it report::committed` \
+         (or `{command} > schema/{file}`), review the diff, run `npm run gen:types` in ui/, \
+         and commit them",
         path.display()
+    );
+}
+
+#[test]
+fn committed_schema_matches_the_types() {
+    committed_matches("report.schema.json", &json_schema(), "gowarden schema");
+}
+
+#[test]
+fn committed_ipc_schema_matches_the_types() {
+    committed_matches(
+        "ipc.schema.json",
+        &gowarden::ipc::json_schema(),
+        "gowarden schema --ipc",
     );
 }
 
@@ -72,8 +85,13 @@ fn machines() -> Vec<Machine> {
 
 #[test]
 fn real_reports_validate_against_the_committed_schema() {
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(committed_path()).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema/report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     for m in machines() {
         let (json, _) = m.doctor();
