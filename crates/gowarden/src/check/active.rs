@@ -4,7 +4,7 @@
 use crate::binary::Signature;
 use crate::host::Runs;
 use crate::platform::{Arch, Os};
-use crate::report::{Action, Code, Finding, GoOnPath, Report, Role, Severity};
+use crate::report::{Action, Code, Finding, GoOnPath, LinkState, Report, Role, Severity};
 
 use super::{Draft, best_installation, install_go};
 
@@ -14,8 +14,31 @@ pub(super) fn no_go_on_path(r: &Report) -> Vec<Finding> {
         return Vec::new();
     }
     let best = best_installation(r, None);
-    let (message, action) = match best {
-        Some(i) => (
+    // A broken link on PATH is why: the link's own finding says how to repair it, and adding
+    // another directory to PATH would only hide it.
+    let broken = r.links.iter().find(|l| l.state != LinkState::Ok);
+    let (message, action) = match (broken, best) {
+        (Some(l), _) => (
+            format!(
+                "no `go` on PATH: {} is {}",
+                l.path.display(),
+                match l.state {
+                    LinkState::Loop => "a symlink loop",
+                    _ => "a dangling symlink",
+                }
+            ),
+            Action::Manual {
+                steps: format!(
+                    "repair {} (its {} finding says how)",
+                    l.path.display(),
+                    match l.state {
+                        LinkState::Loop => "symlink-loop",
+                        _ => "dangling-symlink",
+                    }
+                ),
+            },
+        ),
+        (None, Some(i)) => (
             format!(
                 "no `go` on PATH, although {} is installed at {}",
                 i.version.as_ref().map_or("Go".into(), ToString::to_string),
@@ -28,7 +51,7 @@ pub(super) fn no_go_on_path(r: &Report) -> Vec<Finding> {
                 ),
             },
         ),
-        None => (
+        (None, None) => (
             "no `go` on PATH, and no Go installation was found".to_string(),
             install_go(r),
         ),
