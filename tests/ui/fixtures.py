@@ -120,12 +120,6 @@ class Machine:
             sys.exit(f"fixtures.py: doctor failed ({out.returncode}):\n{out.stderr}")
         return json.loads(out.stdout)
 
-    def journal(self) -> list[dict]:
-        """The repair journal's finished records (a darwin host keeps it under HOME)."""
-        path = self.home("Library/Application Support/dev.gowarden.app/repairs.jsonl")
-        records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        return [r for r in records if r["outcome"] != "pending"]
-
 
 def copy_tree(src: Path, dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
@@ -142,45 +136,28 @@ def copy_tree(src: Path, dest: Path) -> None:
                 shutil.copy2(entry, to)
 
 
-def edits(record: dict) -> list[dict]:
-    """A journal record's edits as the IPC contract carries them: {path, before, after}."""
-    return [{"path": e["path"], "before": e.get("before"), "after": e.get("after")} for e in record["edits"]]
-
-
-def outcome(cli: dict, record: dict | None) -> dict:
-    """`gowarden repair|undo --json` as the IPC `RepairOutcome` the app returns for it."""
-    if record is None:
-        return {
-            "transaction": "",
-            "kind": "repair",
-            "finding": None,
-            "status": cli["status"],
-            "message": cli["message"],
-            "edits": [],
-            "undoable": False,
-        }
+def refused_outcome(cli: dict) -> dict:
+    """A refused `gowarden repair --json` as a `RepairOutcome` with its status (the app may
+    also reject with an `IpcError`; the UI shows both the same way)."""
     return {
-        "transaction": record["id"],
-        "kind": record["kind"],
-        "finding": record["finding"],
+        "transaction": "",
+        "kind": "repair",
+        "finding": None,
         "status": cli["status"],
         "message": cli["message"],
-        "edits": edits(record),
-        "undoable": record["kind"] == "repair" and cli["status"] == "done",
+        "edits": [],
+        "undoable": False,
+        "warning": None,
     }
 
 
-def drift_event(record: dict) -> dict:
-    """The drift event a finished journal record stands for (`RepairRecord::change`)."""
-    first = record["edits"][0]
-    return {
-        "at": record["at"],
-        "kind": "repaired" if record["kind"] == "repair" else "undone",
-        "subject": first["path"],
-        "before": first["before"],
-        "after": first["after"],
-        "message": record["message"],
-    }
+def history(m: "Machine") -> list[dict]:
+    """`gowarden history --json` (the repairs and undos from the journal), newest first as the
+    app's `get_history` returns it."""
+    out = m.run("history", "--json")
+    if out.returncode != 0:
+        sys.exit(f"fixtures.py: gowarden history failed:\n{out.stderr}")
+    return [json.loads(line) for line in out.stdout.splitlines()][::-1]
 
 
 def cli_json(m: Machine, *args: str, expect: int) -> dict:
@@ -218,21 +195,18 @@ def homebrew_dangling(binary: Path, top: Path) -> dict:
     repaired = m.doctor()
     undo_cli = cli_json(m, "undo", "--json", expect=0)
     undone = m.doctor()
-    journal = m.journal()
-    repair_record = next(r for r in journal if r["kind"] == "repair")
-    undo_record = next(r for r in journal if r["kind"] == "undo")
+    events = history(m)
     return {
         "report": before,
         "finding": finding["id"],
-        "repair": outcome(repair_cli, repair_record),
+        "repair": repair_cli["outcome"],
         "repaired": repaired,
-        "undo": outcome(undo_cli, undo_record),
+        "undo": undo_cli["outcome"],
         "undone": undone,
-        "refused": {**outcome(refused_cli, None), "finding": finding["id"]},
+        "refused": {**refused_outcome(refused_cli), "finding": finding["id"]},
         "refused_reason": refused_cli["reason"],
-        # History as the app returns it: newest first.
-        "history": [drift_event(undo_record), drift_event(repair_record)],
-        "repair_event": drift_event(repair_record),
+        "history": events,
+        "repair_event": next(e for e in events if e["kind"] == "repaired"),
     }
 
 
@@ -249,12 +223,11 @@ def usr_local_two_candidates(binary: Path, top: Path) -> dict:
     finding = next(f for f in before["findings"] if f["action"]["kind"] == "relink")
     chosen = next(c for c in finding["action"]["candidates"] if c["goroot"] == str(older))
     repair_cli = cli_json(m, "repair", finding["id"], "--to", str(older), "--yes", "--json", expect=0)
-    record = next(r for r in m.journal() if r["kind"] == "repair")
     return {
         "report": before,
         "finding": finding["id"],
         "target": chosen["target"],
-        "repair": outcome(repair_cli, record),
+        "repair": repair_cli["outcome"],
         "repaired": m.doctor(),
     }
 

@@ -275,6 +275,8 @@ fn done(record: &RepairRecord, json: bool, out: &mut impl Write) -> anyhow::Resu
                 "message": record.message,
                 "warning": record.warning,
                 "record": record,
+                // What the app's `repair`/`undo` commands return for it.
+                "outcome": gowarden::ipc::RepairOutcome::from_record(record),
             }),
         )?;
     } else {
