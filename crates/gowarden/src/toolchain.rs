@@ -151,8 +151,8 @@ pub struct Toolchain {
     pub provider: Provider,
     /// Why, in a sentence.
     pub reason: String,
-    /// The setting is malformed; `go` refuses to run with this message.
-    pub error: Option<String>,
+    /// The setting (or the module's toolchain line) is malformed: `go` refuses to run.
+    pub error: Option<ToolchainError>,
     /// `GOWORK` is unusable: every go command in module mode fails.
     pub gowork_problem: Option<GoworkProblem>,
     /// For a toolchain in the module cache: whether the checksum database's answer for it is
@@ -191,6 +191,51 @@ pub fn lookup(
             .filter(|v| !v.is_empty())
             .map(|v| (v.to_string(), source))
     })
+}
+
+/// A malformed GOTOOLCHAIN or toolchain line, which makes `go` refuse to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum ToolchainError {
+    /// A suffix other than `+auto` or `+path`.
+    BadSuffix {
+        /// The whole setting.
+        value: String,
+        /// The suffix, without `+`.
+        suffix: String,
+    },
+    /// A name that is no Go toolchain (`bash`, `1.23`).
+    NotAToolchain {
+        /// The whole setting.
+        value: String,
+        /// The name before any suffix.
+        name: String,
+    },
+    /// The module file's `toolchain` line names no Go toolchain.
+    BadToolchainLine {
+        /// The line's value.
+        line: String,
+        /// `go.mod` or `go.work`.
+        file: String,
+    },
+}
+
+impl std::fmt::Display for ToolchainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ToolchainError::BadSuffix { value, suffix } => write!(
+                f,
+                "invalid GOTOOLCHAIN {value:?}: only version suffixes are +auto and +path (not +{suffix})"
+            ),
+            ToolchainError::NotAToolchain { value, name } => write!(
+                f,
+                "invalid GOTOOLCHAIN {value:?}: {name:?} names no Go toolchain (like go1.23.4)"
+            ),
+            ToolchainError::BadToolchainLine { line, file } => {
+                write!(f, "invalid toolchain {line:?} in {file}")
+            }
+        }
+    }
 }
 
 /// What is wrong with GOWORK, as `modload.FindGoWork` sees it.
@@ -245,15 +290,17 @@ pub fn select(
                 None => (value.as_str(), None),
             };
             if let Some(s) = suffix.filter(|s| *s != "auto" && *s != "path") {
-                t.error = Some(format!(
-                    "invalid GOTOOLCHAIN {value:?}: only version suffixes are +auto and +path (not +{s})"
-                ));
+                t.error = Some(ToolchainError::BadSuffix {
+                    value: value.clone(),
+                    suffix: s.to_string(),
+                });
                 return t;
             }
             if min != "local" && version_of_toolchain(min).is_none() {
-                t.error = Some(format!(
-                    "invalid GOTOOLCHAIN {value:?}: {min:?} names no Go toolchain (like go1.23.4)"
-                ));
+                t.error = Some(ToolchainError::NotAToolchain {
+                    value: value.clone(),
+                    name: min.to_string(),
+                });
                 return t;
             }
             (min.to_string(), suffix.unwrap_or("").to_string())
@@ -318,7 +365,10 @@ pub fn select(
                     }
                     Some(_) => {}
                     None => {
-                        t.error = Some(format!("invalid toolchain {tc:?} in {name}"));
+                        t.error = Some(ToolchainError::BadToolchainLine {
+                            line: tc.clone(),
+                            file: name.clone(),
+                        });
                         return t;
                     }
                 }
@@ -634,6 +684,7 @@ mod tests {
             sel(&ctx(d.path(), &[("GOTOOLCHAIN", "go1.22+always")]), "")
                 .error
                 .unwrap()
+                .to_string()
                 .contains("+auto and +path")
         );
         assert!(

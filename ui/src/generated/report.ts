@@ -61,6 +61,46 @@ export type Decider =
       kind: "default";
     };
 /**
+ * A malformed GOTOOLCHAIN or toolchain line, which makes `go` refuse to run.
+ *
+ * This interface was referenced by `Report`'s JSON-Schema
+ * via the `definition` "ToolchainError".
+ */
+export type ToolchainError =
+  | {
+      kind: "bad-suffix";
+      /**
+       * The suffix, without `+`.
+       */
+      suffix: string;
+      /**
+       * The whole setting.
+       */
+      value: string;
+    }
+  | {
+      kind: "not-a-toolchain";
+      /**
+       * The name before any suffix.
+       */
+      name: string;
+      /**
+       * The whole setting.
+       */
+      value: string;
+    }
+  | {
+      /**
+       * `go.mod` or `go.work`.
+       */
+      file: string;
+      kind: "bad-toolchain-line";
+      /**
+       * The line's value.
+       */
+      line: string;
+    };
+/**
  * What is wrong with GOWORK, as `modload.FindGoWork` sees it.
  *
  * This interface was referenced by `Report`'s JSON-Schema
@@ -1052,9 +1092,9 @@ export interface Assignment {
  */
 export interface Toolchain {
   /**
-   * The setting is malformed; `go` refuses to run with this message.
+   * The setting (or the module's toolchain line) is malformed: `go` refuses to run.
    */
-  error?: string | null;
+  error?: ToolchainError | null;
   /**
    * Its `go` line.
    */

@@ -1,7 +1,7 @@
 //! Checks on Go settings: GOOS/GOARCH and GOTOOLCHAIN.
 
 use crate::report::{Action, Code, Finding, Report, Role, Severity};
-use crate::toolchain::{GoworkProblem, Provider, SettingSource};
+use crate::toolchain::{GoworkProblem, Provider, SettingSource, ToolchainError};
 
 use super::{Draft, setting, unset};
 
@@ -188,14 +188,12 @@ pub(super) fn gotoolchain_invalid(r: &Report) -> Vec<Finding> {
         return Vec::new();
     };
     let action = match (&t.module_file, t.source) {
-        (Some(f), _) if err.contains("toolchain ") && !err.contains("GOTOOLCHAIN") => {
-            Action::Manual {
-                steps: format!(
-                    "fix the toolchain line in {} (a release such as go1.23.4, or delete it)",
-                    f.display()
-                ),
-            }
-        }
+        (Some(f), _) if matches!(err, ToolchainError::BadToolchainLine { .. }) => Action::Manual {
+            steps: format!(
+                "fix the toolchain line in {} (a release such as go1.23.4, or delete it)",
+                f.display()
+            ),
+        },
         (_, SettingSource::GoEnvFile) => unset("GOTOOLCHAIN", SettingSource::GoEnvFile),
         (_, SettingSource::Env) => unset("GOTOOLCHAIN", SettingSource::Env),
         _ => Action::Manual {
@@ -205,7 +203,7 @@ pub(super) fn gotoolchain_invalid(r: &Report) -> Vec<Finding> {
     let mut d = Draft::new(
         Code::GotoolchainInvalid,
         Severity::Error,
-        err.clone(),
+        err.to_string(),
         "every go command refuses to run until GOTOOLCHAIN is fixed",
         action,
     )
@@ -420,7 +418,10 @@ mod tests {
         let mut r = fixture::report("linux/amd64");
         let mut t = toolchain(Provider::Local);
         t.source = SettingSource::Env;
-        t.error = Some("invalid GOTOOLCHAIN \"go1.22+always\"".into());
+        t.error = Some(ToolchainError::BadSuffix {
+            value: "go1.22+always".into(),
+            suffix: "always".into(),
+        });
         r.gotoolchain = Some(t);
         let f = &gotoolchain_invalid(&r)[0];
         assert_eq!(
