@@ -99,13 +99,18 @@ export function gorootWhy(active: GoOnPath, report: Report): string | null {
 }
 
 /** GOTOOLCHAIN in practice: the value and where it came from, what its mode does, and the
- * engine's reason for what runs here. */
-export function toolchainView(t: Toolchain): { value: string; mode: string; reason: string; error: string | null } {
+ * engine's reason for what runs here. A malformed setting is told in the engine's words: the
+ * gotoolchain-invalid finding's message. */
+export function toolchainView(
+  t: Toolchain,
+  findings: readonly Finding[] = [],
+): { value: string; mode: string; reason: string; error: string | null } {
+  const invalid = findings.find((f) => f.code === "gotoolchain-invalid");
   return {
     value: t.value,
     mode: docLabel(ModeDescriptions[t.mode]),
     reason: t.reason,
-    error: t.error ?? null,
+    error: t.error ? (invalid?.message ?? t.error.kind) : null,
   };
 }
 

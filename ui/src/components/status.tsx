@@ -185,7 +185,7 @@ function ActiveGo({ report }: { report: Report }) {
   }
   const badge = runsBadge(a.runs);
   const goroot = gorootWhy(a, report);
-  const tc = report.gotoolchain ? toolchainView(report.gotoolchain) : null;
+  const tc = report.gotoolchain ? toolchainView(report.gotoolchain, report.findings) : null;
   const effDiffers = eff && (eff.version !== a.version || eff.goroot !== a.goroot || eff.via !== "local");
   return (
     <Section title="Active Go" id="active">
