@@ -14,6 +14,7 @@ Every wait is for a condition, with a long hang guard (HANG); nothing sleeps a f
 """
 
 import base64
+import http.client
 import json
 import os
 import socket
@@ -82,7 +83,9 @@ class Driver:
         while time.monotonic() < deadline:
             try:
                 last = self.js(script, *args)
-            except RuntimeError as e:
+            except (RuntimeError, OSError, http.client.HTTPException) as e:
+                # tauri-driver's pooled connection to WebKitWebDriver sometimes drops one
+                # request ("connection closed"); polling asks again.
                 last = str(e)
             else:
                 if last:
@@ -91,14 +94,28 @@ class Driver:
         raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
     def screenshot(self, out: Path) -> None:
-        out.write_bytes(base64.b64decode(self.s("GET", "/screenshot")))
+        shot = self.wait_for("a screenshot", lambda: self.s("GET", "/screenshot"))
+        out.write_bytes(base64.b64decode(shot))
+
+    def wait_for(self, what: str, request):
+        """Retries one request dropped on the way (see `wait`)."""
+        deadline = time.monotonic() + HANG
+        while True:
+            try:
+                return request()
+            except (RuntimeError, OSError, http.client.HTTPException) as e:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{what}: {e}")
+                time.sleep(0.2)
 
 
 HEADING = "const h = document.querySelector('h1'); return h && h.innerText.includes(arguments[0]) ? h.innerText : null;"
 CLICK = """
-const [scope, label] = arguments;
+const [scope, label, after] = arguments;
+const h = document.querySelector('h1');
 const b = [...document.querySelectorAll(scope + ' button')].find(b => b.innerText.includes(label));
-if (!b || b.disabled) return null;
+if (!b) return h && h.innerText.includes(after) ? 'done already' : null;
+if (b.disabled) return null;
 b.click();
 return b.innerText;
 """
@@ -167,14 +184,14 @@ def main() -> None:
             d.screenshot(docs / "app-popover.png")
             print("e2e: the popover shows the dangling link (docs/app-popover.png)")
 
-            d.wait("the Repair button", CLICK, scope, "Repair")
+            d.wait("the Repair button", CLICK, scope, "Repair", "OK")
             d.wait("the report to say OK", HEADING, "OK")
             target = os.readlink(link)
             assert target == "../Cellar/go/1.23.2/bin/go", f"link after repair: {target}"
             print(f"e2e: repaired: {link} -> {target}, report OK")
             d.screenshot(docs / "app-popover-repaired.png")
 
-            d.wait("the Undo button", CLICK, "[data-transaction]", "Undo")
+            d.wait("the Undo button", CLICK, "[data-transaction]", "Undo", "Broken")
             d.wait("the report to say Broken again", HEADING, "Broken")
             target = os.readlink(link)
             assert target == "../Cellar/go/1.22.3/bin/go", f"link after undo: {target}"
