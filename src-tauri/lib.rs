@@ -1,37 +1,42 @@
-//! The app shell: wires the gowarden engine to a window. The tray, popover, commands and
-//! notifications arrive with the app issue; for now it opens the main window.
+//! The menu-bar app: a thin shell over the gowarden engine. `backend` keeps the engine's
+//! answers, `commands` is the IPC contract, `watcher` bridges the engine's watcher into
+//! Tauri's runtime, `notify` decides notifications, `tray` chooses the tray's look, and
+//! `desktop` (the real app only) builds the tray, menu, popover and plugins.
+
+pub mod backend;
+pub mod commands;
+#[cfg(not(test))]
+mod desktop;
+pub mod notify;
+pub mod tray;
+pub mod watcher;
+
+use std::sync::Arc;
+
+use backend::Backend;
 
 /// Builds and runs the app until the user quits.
 pub fn run() {
-    build(tauri::Builder::default())
-        .run(tauri::generate_context!())
-        .unwrap_or_else(|err| {
-            eprintln!("gowarden-app: could not start: {err}");
-            std::process::exit(1);
-        });
+    #[cfg(not(test))]
+    desktop::run();
 }
 
-/// Applies the app's setup to a builder of any runtime, so tests can use the mock runtime.
-pub fn build<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+/// Applies the app's state and commands to a builder of any runtime, so tests drive the same
+/// app with the mock runtime. The backend is injected: tests pass one over a scenario machine.
+pub fn build<R: tauri::Runtime>(builder: tauri::Builder<R>, backend: Backend) -> tauri::Builder<R> {
     builder
+        .manage(Arc::new(backend))
+        .manage(watcher::Running::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::get_report,
+            commands::rescan,
+            commands::repair,
+            commands::undo,
+            commands::get_history,
+            commands::get_settings,
+            commands::set_settings,
+        ])
 }
 
 #[cfg(test)]
-mod tests {
-    /// The real configuration (icons, window, CSP) builds into an app; the mock runtime needs
-    /// no display.
-    #[test]
-    fn app_builds_with_its_real_config() {
-        let app = super::build(tauri::test::mock_builder())
-            .build(tauri::generate_context!("tauri.conf.json", test = true))
-            .expect("the app builds");
-        let main = app
-            .config()
-            .app
-            .windows
-            .iter()
-            .find(|w| w.label == "main")
-            .expect("a main window");
-        assert_eq!(main.title, "gowarden");
-    }
-}
+mod ipc_tests;

@@ -39,6 +39,14 @@ pub struct HostFacts {
     pub developer_dir: Option<DeveloperDir>,
     /// Homebrew prefixes present, and the `go` each provides.
     pub homebrew: Vec<HomebrewPrefix>,
+    /// The OS as a person knows it: `macOS 15.1`, `Debian GNU/Linux 12` (from `sysinfo`).
+    /// Absent when judging another host or root (`GOWARDEN_HOST`, `GOWARDEN_ROOT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    /// The processor by its marketing name: `Apple M3 Pro` (from `sysinfo`). Absent when
+    /// judging another host or root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip: Option<String>,
 }
 
 /// The active developer directory and whether it can compile C.
@@ -158,6 +166,8 @@ pub struct HomebrewPrefix {
 pub fn facts(ctx: &Context, inspector: &mut Inspector) -> HostFacts {
     let host = ctx.host().clone();
     let darwin = host.os == Os::Darwin;
+    // Facts read from the running system only describe the machine judged when it is this one.
+    let this_machine = !ctx.host_overridden() && !ctx.root_overridden();
     HostFacts {
         translated: if ctx.host_overridden() {
             None
@@ -172,9 +182,38 @@ pub fn facts(ctx: &Context, inspector: &mut Inspector) -> HostFacts {
         } else {
             Vec::new()
         },
+        os_version: this_machine.then(os_version).flatten(),
+        chip: this_machine.then(chip).flatten(),
         host,
         process_arch: crate::context::process_arch(),
     }
+}
+
+/// `macOS 15.1`, `Debian GNU/Linux 12`: the OS's name (Darwin is macOS to a person) and
+/// version.
+fn os_version() -> Option<String> {
+    let name = sysinfo::System::name()?;
+    let name = if name == "Darwin" {
+        "macOS".to_string()
+    } else {
+        name
+    };
+    Some(match sysinfo::System::os_version() {
+        Some(v) => format!("{name} {v}"),
+        None => name,
+    })
+}
+
+/// The first CPU's brand string (`machdep.cpu.brand_string` on a Mac, `model name` in
+/// /proc/cpuinfo on Linux).
+fn chip() -> Option<String> {
+    let sys = sysinfo::System::new_with_specifics(
+        sysinfo::RefreshKind::nothing().with_cpu(sysinfo::CpuRefreshKind::nothing()),
+    );
+    sys.cpus()
+        .first()
+        .map(|c| c.brand().trim().to_string())
+        .filter(|b| !b.is_empty())
 }
 
 /// `DEVELOPER_DIR`, else the `xcode-select` link, else (on a real Mac) `xcode-select -p`.
@@ -496,6 +535,8 @@ mod tests {
             rosetta: Some(true),
             developer_dir: None,
             homebrew: Vec::new(),
+            os_version: None,
+            chip: None,
         };
         let json = serde_json::to_value(&facts).unwrap();
         assert_eq!(json["os"], "darwin");

@@ -1171,6 +1171,11 @@ export interface HostFacts {
    */
   arch: string;
   /**
+   * The processor by its marketing name: `Apple M3 Pro` (from `sysinfo`). Absent when
+   * judging another host or root.
+   */
+  chip?: string | null;
+  /**
    * The selected developer directory (macOS only).
    */
   developer_dir?: DeveloperDir | null;
@@ -1182,6 +1187,11 @@ export interface HostFacts {
    * Go's name for the Os (GOOS/GOARCH spelling)
    */
   os: string;
+  /**
+   * The OS as a person knows it: `macOS 15.1`, `Debian GNU/Linux 12` (from `sysinfo`).
+   * Absent when judging another host or root (`GOWARDEN_HOST`, `GOWARDEN_ROOT`).
+   */
+  os_version?: string | null;
   /**
    * Go's name for the Arch (GOOS/GOARCH spelling)
    */
@@ -1622,6 +1632,11 @@ export interface HostFacts1 {
    */
   arch: string;
   /**
+   * The processor by its marketing name: `Apple M3 Pro` (from `sysinfo`). Absent when
+   * judging another host or root.
+   */
+  chip?: string | null;
+  /**
    * The selected developer directory (macOS only).
    */
   developer_dir?: DeveloperDir | null;
@@ -1633,6 +1648,11 @@ export interface HostFacts1 {
    * Go's name for the Os (GOOS/GOARCH spelling)
    */
   os: string;
+  /**
+   * The OS as a person knows it: `macOS 15.1`, `Debian GNU/Linux 12` (from `sysinfo`).
+   * Absent when judging another host or root (`GOWARDEN_HOST`, `GOWARDEN_ROOT`).
+   */
+  os_version?: string | null;
   /**
    * Go's name for the Arch (GOOS/GOARCH spelling)
    */

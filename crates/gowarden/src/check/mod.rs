@@ -354,6 +354,8 @@ pub(crate) mod fixture {
                 rosetta: Some(true),
                 developer_dir: None,
                 homebrew: Vec::new(),
+                os_version: None,
+                chip: None,
             },
             environment: Environment::Process,
             login_shell: None,

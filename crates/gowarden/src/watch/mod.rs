@@ -81,6 +81,9 @@ pub enum Environment {
     Process,
     /// The login shell's, captured at start and again whenever a shell startup file changes.
     LoginShell(LoginShell),
+    /// The login shell's, starting from a capture already made (the app captures once at
+    /// start and scans with it too), and captured again whenever a startup file changes.
+    Captured(LoginShell, CapturedEnv),
 }
 
 /// How to watch.
@@ -276,13 +279,15 @@ fn run(
 ) {
     let t = opts.timing;
     let backend = backend::Notify::new(tx, t.debounce, t.poll_interval, opts.max_watches);
+    let (login_shell, captured) = match opts.environment {
+        Environment::Process => (None, None),
+        Environment::LoginShell(ls) => (Some(ls), None),
+        Environment::Captured(ls, c) => (Some(ls), Some(c)),
+    };
     let scan = DoctorScan {
         ctx,
-        login_shell: match opts.environment {
-            Environment::Process => None,
-            Environment::LoginShell(ls) => Some(ls),
-        },
-        captured: None,
+        login_shell,
+        captured,
         all_processes: opts.all_processes,
     };
     let (mut core, first) = core::Core::start(scan, backend, t, clock.now(), clock.wall());

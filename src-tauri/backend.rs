@@ -1,0 +1,332 @@
+//! What the app holds between commands: the machine, the latest report, the login-shell
+//! capture, the settings and the way to the `gowarden` CLI. Every answer comes from the engine;
+//! this only keeps it and turns engine errors into the IPC contract's `IpcError`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use gowarden::context::Context;
+use gowarden::doctor::{self, CapturedEnv, EnvChoice, LoginShell};
+use gowarden::elevate::{self, Task};
+use gowarden::history::{self, Query};
+use gowarden::ipc::{DriftEvent, IpcError, IpcErrorKind, RepairOutcome, Settings};
+use gowarden::repair::{self, RepairError, Repairs, Status};
+use gowarden::report::{Action, Report};
+
+/// How long a login shell may take to print its environment.
+const SHELL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the administrator prompt may stay open.
+const PROMPT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The app's state, shared by the commands, the watcher bridge and the tray.
+#[derive(Debug)]
+pub struct Backend {
+    ctx: Context,
+    data_dir: Option<PathBuf>,
+    cli: Option<PathBuf>,
+    captured: RwLock<Option<CapturedEnv>>,
+    report: RwLock<Option<Arc<Report>>>,
+    settings: Mutex<Settings>,
+    settings_warning: Mutex<Option<String>>,
+}
+
+impl Backend {
+    /// A backend for the machine `ctx` describes, keeping its settings and journals in
+    /// `data_dir`, and using the `gowarden` CLI at `cli` (login-shell capture, elevated
+    /// repairs) when there is one.
+    pub fn new(ctx: Context, data_dir: Option<PathBuf>, cli: Option<PathBuf>) -> Backend {
+        let (settings, warning) = match &data_dir {
+            Some(d) => Settings::load(d),
+            None => (Settings::default(), None),
+        };
+        Backend {
+            ctx,
+            data_dir,
+            cli,
+            captured: RwLock::new(None),
+            report: RwLock::new(None),
+            settings: Mutex::new(settings),
+            settings_warning: Mutex::new(warning),
+        }
+    }
+
+    /// The real machine: this process's context, the usual data directory, and the CLI next
+    /// to the app's executable.
+    pub fn from_process() -> Result<Backend, String> {
+        let ctx = Context::from_process().map_err(|e| e.to_string())?;
+        let data_dir = gowarden::journal::data_dir_for(&ctx);
+        Ok(Backend::new(ctx, data_dir, locate_cli()))
+    }
+
+    /// The machine.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// Where settings and journals live.
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.data_dir.as_deref()
+    }
+
+    /// How the login shell is read: the `gowarden` CLI prints the environment.
+    pub fn login_shell(&self) -> Option<LoginShell> {
+        self.cli.as_ref().map(|cli| LoginShell {
+            printer: vec![cli.clone().into_os_string(), "__print-env".into()],
+            timeout: SHELL_TIMEOUT,
+        })
+    }
+
+    /// Runs the login shell once (blocking: call it off the main thread) and keeps the
+    /// capture for every later scan. Without the CLI, scans judge this process's environment.
+    pub fn capture_login_shell(&self) -> Option<CapturedEnv> {
+        let ls = self.login_shell()?;
+        let captured = doctor::capture_login_shell(&self.ctx, &ls);
+        *write(&self.captured) = Some(captured.clone());
+        Some(captured)
+    }
+
+    /// The scan options: the captured login shell once there is one.
+    pub fn options(&self) -> doctor::Options {
+        doctor::Options {
+            environment: read(&self.captured)
+                .clone()
+                .map_or(EnvChoice::Process, EnvChoice::Captured),
+            all_processes: false,
+        }
+    }
+
+    /// The latest report, `None` while the first scan runs.
+    pub fn report(&self) -> Option<Arc<Report>> {
+        read(&self.report).clone()
+    }
+
+    /// Keeps `report` as the latest.
+    pub fn set_report(&self, report: Arc<Report>) {
+        *write(&self.report) = Some(report);
+    }
+
+    /// Scans now (blocking) and keeps the report.
+    pub fn rescan(&self) -> Arc<Report> {
+        let report = Arc::new(doctor::scan(&self.ctx, &self.options()));
+        self.set_report(report.clone());
+        report
+    }
+
+    fn repairs(&self) -> Result<Repairs, IpcError> {
+        let dir = self
+            .data_dir
+            .clone()
+            .ok_or_else(|| IpcError::from(&RepairError::NoDataDir))?;
+        Ok(Repairs::with_data_dir(&self.ctx, self.options(), dir))
+    }
+
+    /// Repairs the finding `id` (for a relink, to the candidate whose `target` is `target`):
+    /// a fresh scan, the engine's plan, and the engine's apply, which checks everything again.
+    /// When the change needs an administrator, asks for one through the system's prompt.
+    pub fn repair(&self, id: &str, target: Option<&str>) -> Result<RepairOutcome, IpcError> {
+        let repairs = self.repairs()?;
+        let report = repairs.scan();
+        let to = match target {
+            None => None,
+            Some(t) => Some(candidate_goroot(&report, id, t)?),
+        };
+        let plan = repairs
+            .plan(&report, id, to.as_deref())
+            .map_err(|e| IpcError::from(&e))?;
+        match repairs.apply(&plan) {
+            Ok(record) => Ok(RepairOutcome::from_record(&record)),
+            Err(e) if e.status() == Status::NeedsPrivilege => {
+                self.elevated(&repairs, Task::Repair { plan }, &e)
+            }
+            Err(e) => Err(IpcError::from(&e)),
+        }
+    }
+
+    /// Undoes the repair `id` (the newest when `None`), elevated when it must be.
+    pub fn undo(&self, id: Option<&str>) -> Result<RepairOutcome, IpcError> {
+        let repairs = self.repairs()?;
+        match repairs.undo(id, false) {
+            Ok(record) => Ok(RepairOutcome::from_record(&record)),
+            Err(e) if e.status() == Status::NeedsPrivilege => {
+                // Pin the repair, so the elevated run undoes this one even if another lands.
+                let pinned = id.map(str::to_string).or_else(|| {
+                    repairs.records().ok().and_then(|r| {
+                        repair::record::undoable(&r.records, None)
+                            .ok()
+                            .map(|r| r.id.clone())
+                    })
+                });
+                self.elevated(
+                    &repairs,
+                    Task::Undo {
+                        id: pinned,
+                        force: false,
+                    },
+                    &e,
+                )
+            }
+            Err(e) => Err(IpcError::from(&e)),
+        }
+    }
+
+    /// Stages `task` for the `gowarden` CLI and runs it as an administrator (osascript's
+    /// prompt on macOS, pkexec on Linux); its outcome is the newest record of the journal.
+    fn elevated(
+        &self,
+        repairs: &Repairs,
+        task: Task,
+        why: &RepairError,
+    ) -> Result<RepairOutcome, IpcError> {
+        let needs = |how: String| IpcError {
+            message: format!("{why}; {how}"),
+            ..IpcError::from(why)
+        };
+        let Some(cli) = &self.cli else {
+            return Err(needs(
+                "the gowarden command is not installed next to the app, so there is no way to ask for an administrator".into(),
+            ));
+        };
+        let (request, file) = elevate::stage(repairs, task)
+            .map_err(|e| IpcError::new(IpcErrorKind::Failed, e.to_string()))?;
+        let Some(cmd) = elevate::elevated_command(cli, &request.task, &file) else {
+            let _ = elevate::remove_request(repairs, &file);
+            return Err(needs(format!(
+                "no administrator prompt is available here (install pkexec), or run: {}",
+                elevate::sudo_line(cli, &request.task, &file)
+            )));
+        };
+        let output = elevate::run(&cmd, PROMPT_TIMEOUT)
+            .map_err(|e| IpcError::new(IpcErrorKind::Failed, e.to_string()));
+        let output = match output {
+            Ok(o) => o,
+            Err(e) => {
+                let _ = elevate::remove_request(repairs, &file);
+                return Err(e);
+            }
+        };
+        if output.code != Some(0) {
+            let _ = elevate::remove_request(repairs, &file);
+            return Err(elevation_failed(&output.stdout, &output.stderr));
+        }
+        let records = repairs.records().map_err(|e| IpcError::from(&e))?;
+        records
+            .records
+            .last()
+            .map(RepairOutcome::from_record)
+            .ok_or_else(|| {
+                IpcError::new(
+                    IpcErrorKind::Internal,
+                    "the administrator's run left no record",
+                )
+            })
+    }
+
+    /// The drift journal with repairs and undos, newest first.
+    pub fn history(&self, limit: usize) -> Result<Vec<DriftEvent>, IpcError> {
+        let Some(dir) = &self.data_dir else {
+            return Ok(Vec::new());
+        };
+        let mut events = history::read_with_repairs(
+            dir,
+            Query {
+                limit: Some(limit),
+                since: None,
+            },
+        )
+        .map_err(|e| IpcError::new(IpcErrorKind::Failed, e.to_string()))?
+        .records;
+        events.reverse();
+        Ok(events)
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> Settings {
+        lock(&self.settings).clone()
+    }
+
+    /// What was wrong with the settings file at start, once.
+    pub fn take_settings_warning(&self) -> Option<String> {
+        lock(&self.settings_warning).take()
+    }
+
+    /// Saves `settings` (brought into range) and returns them as kept.
+    pub fn set_settings(&self, settings: Settings) -> Result<Settings, IpcError> {
+        let settings = settings.sanitized();
+        if let Some(dir) = &self.data_dir {
+            settings.save(dir)?;
+        }
+        *lock(&self.settings) = settings.clone();
+        Ok(settings)
+    }
+}
+
+/// The Go root of the candidate whose link target is `target`, in the finding `id`'s relink.
+fn candidate_goroot(report: &Report, id: &str, target: &str) -> Result<PathBuf, IpcError> {
+    let finding = report.finding(id).ok_or_else(|| {
+        IpcError::from(&RepairError::NotFound {
+            selector: id.to_string(),
+            what: None,
+        })
+    })?;
+    match &finding.action {
+        Action::Relink { candidates, .. } => candidates
+            .iter()
+            .find(|c| c.target == Path::new(target) || c.goroot == Path::new(target))
+            .map(|c| c.goroot.clone())
+            // Not a candidate: the engine says why, with the candidates it has.
+            .map_or_else(|| Ok(PathBuf::from(target)), Ok),
+        _ => Ok(PathBuf::from(target)),
+    }
+}
+
+/// The CLI's JSON refusal, or its stderr, as an IpcError.
+fn elevation_failed(stdout: &[u8], stderr: &[u8]) -> IpcError {
+    #[derive(serde::Deserialize)]
+    struct Refusal {
+        message: Option<String>,
+        reason: Option<repair::Reason>,
+    }
+    if let Ok(r) = serde_json::from_slice::<Refusal>(stdout)
+        && let Some(message) = r.message
+    {
+        return IpcError {
+            kind: IpcErrorKind::Refused,
+            message,
+            reason: r.reason,
+        };
+    }
+    let err = String::from_utf8_lossy(stderr).trim().to_string();
+    IpcError::new(
+        IpcErrorKind::PrivilegeDenied,
+        if err.is_empty() {
+            "the administrator prompt was cancelled; nothing was changed".to_string()
+        } else {
+            format!("the administrator's run failed: {err}")
+        },
+    )
+}
+
+/// The `gowarden` CLI: `GOWARDEN_CLI`, else beside the app's executable (cargo builds both
+/// into one directory; a bundle ships it there too).
+pub fn locate_cli() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("GOWARDEN_CLI") {
+        return Some(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().ok()?;
+    let cli = exe.parent()?.join("gowarden");
+    cli.is_file().then_some(cli)
+}
+
+fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn lock<T>(l: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    l.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""End-to-end: the real menu-bar app, driven through tauri-driver and WebKitWebDriver.
+
+A scenario machine in a temp dir (a Mac's Homebrew `go` link left dangling by `brew upgrade`
++ `brew cleanup`, reached through GOWARDEN_ROOT, GOWARDEN_HOST, HOME and a login shell whose
+~/.bash_profile puts the scenario's bin first on PATH), the app launched on it with its
+popover shown (GOWARDEN_SHOW_POPOVER), and then what a person does: see the finding, click
+Repair, see the report turn OK (and the link fixed on disk), click Undo, see it broken again
+(and the link restored). Saves a screenshot of the popover to docs/app-popover.png.
+
+Run it inside a display and a session bus; tests/app/run does that:
+    tests/app/run target/release/gowarden-app
+Every wait is for a condition, with a long hang guard (HANG); nothing sleeps a fixed time.
+"""
+
+import base64
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
+from fixtures import Machine  # noqa: E402  (the UI tests' scenario machines)
+
+HANG = 90  # seconds: only a hang takes this long
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_ports(n: int) -> list[int]:
+    """`n` distinct free ports (all held open while choosing, so none repeats)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+class Driver:
+    """The W3C WebDriver protocol over plain HTTP (tauri-driver speaks it)."""
+
+    def __init__(self, port: int):
+        self.base = f"http://127.0.0.1:{port}"
+        self.session = ""
+
+    def call(self, method: str, path: str, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            f"{self.base}{path}", data=data, method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=HANG) as r:
+                return json.load(r)["value"]
+        except urllib.error.HTTPError as e:
+            raise RuntimeError(f"{method} {path}: {e.code} {e.read().decode(errors='replace')}")
+
+    def s(self, method: str, path: str, body=None):
+        return self.call(method, f"/session/{self.session}{path}", body)
+
+    def start(self, app: Path) -> None:
+        """Opens a session, which launches the app (once: a retry would launch a second)."""
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": str(app)}}}}
+        self.session = self.call("POST", "/session", caps)["sessionId"]
+
+    def js(self, script: str, *args):
+        return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def wait(self, what: str, script: str, *args):
+        """Polls `script` until it returns something truthy; fails after HANG seconds."""
+        deadline = time.monotonic() + HANG
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                last = self.js(script, *args)
+            except (RuntimeError, OSError, http.client.HTTPException) as e:
+                # tauri-driver's pooled connection to WebKitWebDriver sometimes drops one
+                # request ("connection closed"); polling asks again.
+                last = str(e)
+            else:
+                if last:
+                    return last
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+    def screenshot(self, out: Path) -> None:
+        shot = self.wait_for("a screenshot", lambda: self.s("GET", "/screenshot"))
+        out.write_bytes(base64.b64decode(shot))
+
+    def wait_for(self, what: str, request):
+        """Retries one request dropped on the way (see `wait`)."""
+        deadline = time.monotonic() + HANG
+        while True:
+            try:
+                return request()
+            except (RuntimeError, OSError, http.client.HTTPException) as e:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{what}: {e}")
+                time.sleep(0.2)
+
+
+HEADING = "const h = document.querySelector('h1'); return h && h.innerText.includes(arguments[0]) ? h.innerText : null;"
+CLICK = """
+const [scope, label, after] = arguments;
+const h = document.querySelector('h1');
+const b = [...document.querySelectorAll(scope + ' button')].find(b => b.innerText.includes(label));
+if (!b) return h && h.innerText.includes(after) ? 'done already' : null;
+if (b.disabled) return null;
+b.click();
+return b.innerText;
+"""
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    app = Path(sys.argv[1]).resolve()
+    cli = app.parent / "gowarden"
+    for binary in (app, cli):
+        if not binary.is_file():
+            sys.exit(f"e2e: {binary} is missing: build it first (cargo build --release -p gowarden -p gowarden-app)")
+    with tempfile.TemporaryDirectory(prefix="gowarden-e2e-") as top:
+        m = Machine(cli, Path(top), "homebrew-dangling", "darwin/arm64")
+        m.homebrew_keg("/opt/homebrew", "go1.23.2-darwin-arm64", "1.23.2")
+        bin_dir = m.sys("/opt/homebrew/bin")
+        m.link("../Cellar/go/1.22.3/bin/go", bin_dir / "go")
+        link = bin_dir / "go"
+        m.sys("/usr/bin").mkdir(parents=True, exist_ok=True)
+        # The app judges the login shell's environment, as it does on a real Mac.
+        m.write(m.home(".bash_profile"), f'export PATH="{bin_dir}:{m.sys("/usr/bin")}"\n')
+
+        port, native_port = free_ports(2)
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(m.home()),
+            "SHELL": "/bin/bash",
+            "GOWARDEN_ROOT": str(m.dir / "root"),
+            "GOWARDEN_HOST": m.host,
+            "GOWARDEN_SHOW_POPOVER": "1",
+            "DISPLAY": os.environ["DISPLAY"],
+            "XAUTHORITY": os.environ.get("XAUTHORITY", ""),
+            "DBUS_SESSION_BUS_ADDRESS": os.environ.get("DBUS_SESSION_BUS_ADDRESS", ""),
+            "XDG_RUNTIME_DIR": str(Path(top) / "run"),
+            "LANG": "C.UTF-8",
+        }
+        (Path(top) / "run").mkdir(mode=0o700)
+        driver_bin = os.environ.get("TAURI_DRIVER") or str(Path.home() / ".cargo/bin/tauri-driver")
+        log = open(Path(top) / "driver.log", "w")
+        driver = subprocess.Popen(
+            [driver_bin, "--port", str(port), "--native-port", str(native_port),
+             "--native-driver", "/usr/bin/WebKitWebDriver"],
+            env=env, cwd=m.dir / "work", stdout=log, stderr=subprocess.STDOUT,
+        )
+        d = Driver(port)
+        try:
+            # Both tauri-driver and the WebKitWebDriver it starts must answer before a session.
+            deadline = time.monotonic() + HANG
+            for server in (Driver(port), Driver(native_port)):
+                while True:
+                    try:
+                        server.call("GET", "/status")
+                        break
+                    except (urllib.error.URLError, ConnectionError, RuntimeError):
+                        if time.monotonic() > deadline or driver.poll() is not None:
+                            raise AssertionError("tauri-driver or WebKitWebDriver did not start")
+                        time.sleep(0.1)
+            d.start(app)
+
+            # The first scan lands: the dangling link is a finding, with Repair.
+            d.wait("the report to say Broken", HEADING, "Broken")
+            scope = '[data-finding^="dangling-symlink:"]'
+            d.wait("the dangling-link finding", "return document.querySelector(arguments[0]) !== null", scope)
+            docs = REPO / "docs"
+            d.screenshot(docs / "app-popover.png")
+            print("e2e: the popover shows the dangling link (docs/app-popover.png)")
+
+            d.wait("the Repair button", CLICK, scope, "Repair", "OK")
+            d.wait("the report to say OK", HEADING, "OK")
+            target = os.readlink(link)
+            assert target == "../Cellar/go/1.23.2/bin/go", f"link after repair: {target}"
+            print(f"e2e: repaired: {link} -> {target}, report OK")
+            d.screenshot(docs / "app-popover-repaired.png")
+
+            d.wait("the Undo button", CLICK, "[data-transaction]", "Undo", "Broken")
+            d.wait("the report to say Broken again", HEADING, "Broken")
+            target = os.readlink(link)
+            assert target == "../Cellar/go/1.22.3/bin/go", f"link after undo: {target}"
+            print(f"e2e: undone: {link} -> {target}, report Broken")
+        except BaseException:
+            try:
+                sys.stderr.write("page: " + str(d.js("return document.body.innerText"))[:3000] + "\n")
+                d.screenshot(Path(tempfile.gettempdir()) / "gowarden-e2e-failure.png")
+            except Exception:
+                pass
+            log.flush()
+            sys.stderr.write((Path(top) / "driver.log").read_text(errors="replace")[-6000:])
+            raise
+        finally:
+            try:
+                d.call("DELETE", f"/session/{d.session}") if d.session else None
+            except Exception:
+                pass
+            driver.terminate()
+            try:
+                driver.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                driver.kill()
+    print("e2e: ok")
+
+
+if __name__ == "__main__":
+    main()
