@@ -6,7 +6,8 @@ A scenario machine in a temp dir (a Mac's Homebrew `go` link left dangling by `b
 ~/.bash_profile puts the scenario's bin first on PATH), the app launched on it with its
 popover shown (GOWARDEN_SHOW_POPOVER), and then what a person does: see the finding, click
 Repair, see the report turn OK (and the link fixed on disk), click Undo, see it broken again
-(and the link restored). Saves a screenshot of the popover to docs/app-popover.png.
+(and the link restored). Saves screenshots of the popover to target/app-screenshots (docs/ with
+GOWARDEN_E2E_SHOTS=docs).
 
 Run it inside a display and a session bus; tests/app/run does that:
     tests/app/run target/release/gowarden-app
@@ -180,9 +181,12 @@ def main() -> None:
             d.wait("the report to say Broken", HEADING, "Broken")
             scope = '[data-finding^="dangling-symlink:"]'
             d.wait("the dangling-link finding", "return document.querySelector(arguments[0]) !== null", scope)
-            docs = REPO / "docs"
+            # target/ by default, so a test run leaves the tree clean; GOWARDEN_E2E_SHOTS=docs
+            # refreshes the README's screenshots.
+            docs = REPO / os.environ.get("GOWARDEN_E2E_SHOTS", "target/app-screenshots")
+            docs.mkdir(parents=True, exist_ok=True)
             d.screenshot(docs / "app-popover.png")
-            print("e2e: the popover shows the dangling link (docs/app-popover.png)")
+            print(f"e2e: the popover shows the dangling link ({docs / 'app-popover.png'})")
 
             d.wait("the Repair button", CLICK, scope, "Repair", "OK")
             d.wait("the report to say OK", HEADING, "OK")
