@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Finding, GoOnPath, Installation, Report } from "./generated/report";
-import { actionView, candidateLabel, findingsSummary, gorootWhy, installationsView, severityTone, statusView } from "./view";
+import { actionView, candidateLabel, findingsSummary, gorootWhy, installationsView, machineLine, severityTone, statusView } from "./view";
 
 // Minimal values of the generated types: the compiler checks them against the schema.
 function finding(action: Finding["action"], over: Partial<Finding> = {}): Finding {
@@ -171,5 +171,17 @@ describe("findingsSummary", () => {
     const f = finding({ kind: "none" });
     expect(findingsSummary(report({ findings: [f, f, { ...f, severity: "warning" }] }))).toBe("2 errors, 1 warning");
     expect(findingsSummary(report({ findings: [{ ...f, severity: "info" }] }))).toBe("1 note");
+  });
+});
+
+describe("machineLine", () => {
+  const withHost = (host: Partial<Report["host"]>): Report =>
+    ({ host: { os: "darwin", arch: "arm64", process_arch: "arm64", homebrew: [], ...host } }) as unknown as Report;
+  test("the OS version and the chip, as the engine read them", () => {
+    expect(machineLine(withHost({ os_version: "macOS 15.1", chip: "Apple M3 Pro" }))).toBe("macOS 15.1 · Apple M3 Pro");
+    expect(machineLine(withHost({ os_version: "Debian GNU/Linux 12", chip: null }))).toBe("Debian GNU/Linux 12");
+  });
+  test("nothing when judging another machine (the engine leaves them out)", () => {
+    expect(machineLine(withHost({}))).toBeNull();
   });
 });

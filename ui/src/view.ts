@@ -137,3 +137,9 @@ export function findingsSummary(report: Report): string {
   if (infos) parts.push(`${infos} ${infos === 1 ? "note" : "notes"}`);
   return parts.join(", ");
 }
+
+/** The machine as a person knows it (`macOS 15.1 · Apple M3 Pro`), when the engine could tell. */
+export function machineLine(report: Report): string | null {
+  const parts = [report.host.os_version, report.host.chip].filter((p): p is string => !!p);
+  return parts.length ? parts.join(" · ") : null;
+}

@@ -5,7 +5,7 @@ import type { Finding, Report, TranslatedProcess } from "../generated/report";
 import type { RepairOutcome } from "../generated/ipc";
 import { ViaDescriptions } from "../generated/enums";
 import { docLabel, runsBadge } from "../format";
-import { actionView, candidateLabel, findingsSummary, gorootWhy, severityTone, toolchainView } from "../view";
+import { actionView, candidateLabel, findingsSummary, gorootWhy, machineLine, severityTone, toolchainView } from "../view";
 import { Badge, CopyButton, Fact, PathText, Section } from "./common";
 
 /** A command in flight, or how it failed. */
@@ -236,6 +236,11 @@ function ActiveGo({ report }: { report: Report }) {
             <code title={tc.mode}>{tc.value}</code>
             <p class="why-line">{tc.reason}</p>
             {tc.error && <p class="why-line error">{tc.error}</p>}
+          </Fact>
+        )}
+        {machineLine(report) && (
+          <Fact term="Machine">
+            <span>{machineLine(report)}</span>
           </Fact>
         )}
       </dl>
