@@ -11,7 +11,7 @@
 //! notify (inotify, FSEvents, polling), and this module runs them on a thread.
 
 mod backend;
-mod clock;
+pub(crate) mod clock;
 mod core;
 
 use std::sync::Arc;
