@@ -351,9 +351,9 @@ fn hand_off(
                         ),
                     },
                     decided_by: choice.decided_by.clone(),
+                    not_installed: false,
                 };
-                let mut e = crate::effective::unresolved_manager(ctx, &a.path, manager, &u);
-                e.installs_on_demand = false;
+                let e = crate::effective::unresolved_manager(ctx, &a.path, manager, &u);
                 (None, None, Some(e))
             }
         };

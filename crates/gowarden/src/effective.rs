@@ -217,7 +217,7 @@ pub fn unresolved_manager(
         decided_by: Some(u.decided_by.clone()),
         // mise installs a missing version the first time a shim runs (auto_install).
         installs_on_demand: manager == crate::install::Source::Mise
-            && u.requested.is_some()
+            && u.not_installed
             && !matches!(
                 ctx.var_str("MISE_AUTO_INSTALL").as_deref(),
                 Some("0" | "false")

@@ -75,6 +75,8 @@ pub struct Unresolved {
     pub decided_by: Decider,
     /// The manager's message.
     pub message: String,
+    /// A version was asked for and is not installed (rather than nothing being asked for).
+    pub not_installed: bool,
 }
 
 /// Resolves the shim of `manager` rooted at `data_root` (`~/.goenv`, `~/.asdf`, mise's data
@@ -156,6 +158,7 @@ fn goenv(ctx: &Context, root: &Path) -> Result<Choice, Unresolved> {
         message: format!("goenv: version '{first}' is not installed (set by {decided_by})"),
         requested: Some(first),
         decided_by,
+        not_installed: true,
     })
 }
 
@@ -211,6 +214,7 @@ fn asdf(ctx: &Context, root: &Path) -> Result<Choice, Unresolved> {
     let Some(line) = line else {
         return Err(Unresolved {
             requested: None,
+            not_installed: false,
             message: "No version is set for command go. Consider adding one of the following versions in your config file at .tool-versions".into(),
             decided_by,
         });
@@ -250,6 +254,7 @@ fn asdf(ctx: &Context, root: &Path) -> Result<Choice, Unresolved> {
         ),
         requested: Some(first),
         decided_by,
+        not_installed: true,
     })
 }
 
@@ -315,6 +320,7 @@ fn mise(ctx: &Context, root: &Path) -> Result<Choice, Unresolved> {
     let Some(requested) = requested else {
         return Err(Unresolved {
             requested: None,
+            not_installed: false,
             message: "mise: no version of go is set for this directory: go is not a mise tool here"
                 .into(),
             decided_by,
@@ -354,6 +360,7 @@ fn mise(ctx: &Context, root: &Path) -> Result<Choice, Unresolved> {
             ),
             requested: Some(v),
             decided_by,
+            not_installed: true,
         }),
     }
 }
