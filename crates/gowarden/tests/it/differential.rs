@@ -381,15 +381,21 @@ func main() {
 }
 "#;
 
+/// A real directory at `dir` whose entries link to release `v`'s: a Go root the installer's
+/// own files (a sentinel, mise's symlinks beside it) can be added to without touching the cache.
+fn linked_tree(dir: &Path, v: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    for entry in std::fs::read_dir(toolchain(v)).unwrap() {
+        let entry = entry.unwrap();
+        std::os::unix::fs::symlink(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    dir.to_path_buf()
+}
+
 /// `~/sdk/go<V>` as `go<V> download` leaves it: the tree (its entries linked to the fixture)
 /// and the `.unpacked-success` sentinel.
 fn dl_sdk(w: &World, v: &str, downloaded: bool) -> PathBuf {
-    let sdk = w.home(&format!("sdk/go{v}"));
-    std::fs::create_dir_all(&sdk).unwrap();
-    for entry in std::fs::read_dir(toolchain(v)).unwrap() {
-        let entry = entry.unwrap();
-        std::os::unix::fs::symlink(entry.path(), sdk.join(entry.file_name())).unwrap();
-    }
+    let sdk = linked_tree(&w.home(&format!("sdk/go{v}")), v);
     if downloaded {
         std::fs::write(sdk.join(".unpacked-success"), "").unwrap();
     }
@@ -953,12 +959,7 @@ fn mise(w: &mut World) -> PathBuf {
 /// A Go installed by mise at `installs/go/<v>`: a directory (mise's runtime symlinks for
 /// fuzzy names are created by mise itself) holding the release's tree.
 fn mise_install(w: &World, v: &str) {
-    let dir = w.home(&format!(".local/share/mise/installs/go/{v}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(toolchain(v)).unwrap() {
-        let entry = entry.unwrap();
-        std::os::unix::fs::symlink(entry.path(), dir.join(entry.file_name())).unwrap();
-    }
+    linked_tree(&w.home(&format!(".local/share/mise/installs/go/{v}")), v);
 }
 
 #[test]
