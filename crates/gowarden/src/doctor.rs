@@ -318,7 +318,7 @@ fn hand_off(
                     layouts,
                     dir.join("bin/go"),
                     a.path_index,
-                    why,
+                    |_: &Chain| why,
                     inspector,
                 );
                 (g.error.is_none() && g.format != Format::Script).then_some(g)
@@ -374,7 +374,7 @@ fn hand_off(
         layouts,
         target.clone(),
         a.path_index,
-        why,
+        |_: &Chain| why,
         inspector,
     );
     if g.format == Format::Script {
@@ -520,32 +520,35 @@ fn go_on_path_entry(
     path_len: usize,
     inspector: &mut binary::Inspector,
 ) -> GoOnPath {
+    let why = |chain: &Chain| {
+        format!(
+            "the first `go` in {} (PATH entry {} of {path_len}){}",
+            entry.dir.display(),
+            entry.index + 1,
+            match chain.links().count() {
+                0 => String::new(),
+                1 => ", a symlink".to_string(),
+                n => format!(", through {n} symlinks"),
+            }
+        )
+    };
     let invoked = entry.dir.join("go");
-    let links = symlink::resolve(&invoked).links().count();
-    let why = format!(
-        "the first `go` in {} (PATH entry {} of {path_len}){}",
-        entry.dir.display(),
-        entry.index + 1,
-        match links {
-            0 => String::new(),
-            1 => ", a symlink".to_string(),
-            n => format!(", through {n} symlinks"),
-        }
-    );
     go_at(ctx, user_env, layouts, invoked, entry.index, why, inspector)
 }
 
-/// The `go` at `invoked` as the shell runs it: what it is, the GOROOT it uses, who put it there.
+/// The `go` at `invoked` as the shell runs it: what it is, the GOROOT it uses, who put it there;
+/// `why` words how it was reached, from its symlink chain (resolved once, here).
 fn go_at(
     ctx: &Context,
     user_env: &EnvFile,
     layouts: &Layouts,
     invoked: PathBuf,
     path_index: usize,
-    why: String,
+    why: impl FnOnce(&Chain) -> String,
     inspector: &mut binary::Inspector,
 ) -> GoOnPath {
     let chain = symlink::resolve(&invoked);
+    let why = why(&chain);
     let inspection = inspector.inspect(&invoked);
     let runs = runs_on(ctx, &inspection);
     // One rule for "the slice the host runs" (os, arch, tool dir, signature, toolchain target).
