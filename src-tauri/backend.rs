@@ -11,7 +11,7 @@ use gowarden::doctor::{self, CapturedEnv, EnvChoice, LoginShell};
 use gowarden::elevate::{self, Task};
 use gowarden::history::{self, Query};
 use gowarden::ipc::{DriftEvent, IpcError, IpcErrorKind, RepairOutcome, Settings};
-use gowarden::repair::{self, RepairError, Repairs, Status};
+use gowarden::repair::{self, RepairError, RepairRecord, Repairs, Status};
 use gowarden::report::{Action, Report};
 
 /// How long a login shell may take to print its environment.
@@ -19,6 +19,25 @@ const SHELL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long the administrator prompt may stay open.
 const PROMPT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A repair or undo carried out: its outcome for the UI, and the event it adds to the
+/// history (none for a dry run).
+#[derive(Debug)]
+pub struct Done {
+    /// What the UI is told.
+    pub outcome: RepairOutcome,
+    /// The `repaired`/`undone` event, as `get_history` will list it.
+    pub event: Option<DriftEvent>,
+}
+
+impl Done {
+    fn of(record: &RepairRecord) -> Done {
+        Done {
+            outcome: RepairOutcome::from_record(record),
+            event: history::repair_event(record),
+        }
+    }
+}
 
 /// The app's state, shared by the commands, the watcher bridge and the tray.
 #[derive(Debug)]
@@ -125,7 +144,7 @@ impl Backend {
     /// Repairs the finding `id` (for a relink, to the candidate whose `target` is `target`):
     /// a fresh scan, the engine's plan, and the engine's apply, which checks everything again.
     /// When the change needs an administrator, asks for one through the system's prompt.
-    pub fn repair(&self, id: &str, target: Option<&str>) -> Result<RepairOutcome, IpcError> {
+    pub fn repair(&self, id: &str, target: Option<&str>) -> Result<Done, IpcError> {
         let repairs = self.repairs()?;
         let report = repairs.scan();
         let to = match target {
@@ -136,7 +155,7 @@ impl Backend {
             .plan(&report, id, to.as_deref())
             .map_err(|e| IpcError::from(&e))?;
         match repairs.apply(&plan) {
-            Ok(record) => Ok(RepairOutcome::from_record(&record)),
+            Ok(record) => Ok(Done::of(&record)),
             Err(e) if e.status() == Status::NeedsPrivilege => {
                 self.elevated(&repairs, Task::Repair { plan }, &e)
             }
@@ -145,10 +164,10 @@ impl Backend {
     }
 
     /// Undoes the repair `id` (the newest when `None`), elevated when it must be.
-    pub fn undo(&self, id: Option<&str>) -> Result<RepairOutcome, IpcError> {
+    pub fn undo(&self, id: Option<&str>) -> Result<Done, IpcError> {
         let repairs = self.repairs()?;
         match repairs.undo(id, false) {
-            Ok(record) => Ok(RepairOutcome::from_record(&record)),
+            Ok(record) => Ok(Done::of(&record)),
             Err(e) if e.status() == Status::NeedsPrivilege => {
                 // Pin the repair, so the elevated run undoes this one even if another lands.
                 let pinned = id.map(str::to_string).or_else(|| {
@@ -173,12 +192,7 @@ impl Backend {
 
     /// Stages `task` for the `gowarden` CLI and runs it as an administrator (osascript's
     /// prompt on macOS, pkexec on Linux); its outcome is the newest record of the journal.
-    fn elevated(
-        &self,
-        repairs: &Repairs,
-        task: Task,
-        why: &RepairError,
-    ) -> Result<RepairOutcome, IpcError> {
+    fn elevated(&self, repairs: &Repairs, task: Task, why: &RepairError) -> Result<Done, IpcError> {
         let needs = |how: String| IpcError {
             message: format!("{why}; {how}"),
             ..IpcError::from(why)
@@ -211,16 +225,12 @@ impl Backend {
             return Err(elevation_failed(&output.stdout, &output.stderr));
         }
         let records = repairs.records().map_err(|e| IpcError::from(&e))?;
-        records
-            .records
-            .last()
-            .map(RepairOutcome::from_record)
-            .ok_or_else(|| {
-                IpcError::new(
-                    IpcErrorKind::Internal,
-                    "the administrator's run left no record",
-                )
-            })
+        records.records.last().map(Done::of).ok_or_else(|| {
+            IpcError::new(
+                IpcErrorKind::Internal,
+                "the administrator's run left no record",
+            )
+        })
     }
 
     /// The drift journal with repairs and undos, newest first.

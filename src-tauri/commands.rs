@@ -75,13 +75,10 @@ pub async fn repair<R: Runtime>(
     target: Option<String>,
 ) -> Result<RepairOutcome, IpcError> {
     let backend = app.state::<Arc<Backend>>().inner().clone();
-    let (outcome, report, event) = blocking(move || {
-        let outcome = backend.repair(&id, target.as_deref())?;
-        Ok((outcome, backend.rescan(), newest_event(&backend)))
-    })
-    .await?;
-    publish(&app, report, &event, false);
-    Ok(outcome)
+    let (done, report) =
+        blocking(move || Ok((backend.repair(&id, target.as_deref())?, backend.rescan()))).await?;
+    publish(&app, report, done.event.as_slice(), false);
+    Ok(done.outcome)
 }
 
 /// Undoes a repair (the newest when no id is given), then rescans.
@@ -91,18 +88,10 @@ pub async fn undo<R: Runtime>(
     id: Option<String>,
 ) -> Result<RepairOutcome, IpcError> {
     let backend = app.state::<Arc<Backend>>().inner().clone();
-    let (outcome, report, event) = blocking(move || {
-        let outcome = backend.undo(id.as_deref())?;
-        Ok((outcome, backend.rescan(), newest_event(&backend)))
-    })
-    .await?;
-    publish(&app, report, &event, false);
-    Ok(outcome)
-}
-
-/// The repair or undo just journaled, as the history shows it.
-fn newest_event(backend: &Backend) -> Vec<DriftEvent> {
-    backend.history(1).unwrap_or_default()
+    let (done, report) =
+        blocking(move || Ok((backend.undo(id.as_deref())?, backend.rescan()))).await?;
+    publish(&app, report, done.event.as_slice(), false);
+    Ok(done.outcome)
 }
 
 /// The drift journal, repairs and undos included, newest first.

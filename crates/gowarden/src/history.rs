@@ -128,12 +128,8 @@ pub fn read_with_repairs(data_dir: &Path, query: Query) -> Result<Records<Event>
     events
         .records
         .extend(repairs.records.iter().filter_map(|r| {
-            let at: Timestamp = r.at.parse().ok()?;
-            let change = r.change()?;
-            query
-                .since
-                .is_none_or(|s| at >= s)
-                .then(|| Event::new(at, change))
+            let e = repair_event(r)?;
+            query.since.is_none_or(|s| e.at >= s).then_some(e)
         }));
     // Stable: events and repairs seen in the same millisecond keep their journal order.
     events.records.sort_by_key(|e| e.at);
@@ -142,6 +138,11 @@ pub fn read_with_repairs(data_dir: &Path, query: Query) -> Result<Records<Event>
         events.records.drain(..drop);
     }
     Ok(events)
+}
+
+/// The event a repair journal record stands for in the history: a finished repair or undo.
+pub fn repair_event(r: &crate::repair::RepairRecord) -> Option<Event> {
+    Some(Event::new(r.at.parse().ok()?, r.change()?))
 }
 
 #[cfg(test)]
