@@ -314,3 +314,59 @@ fn the_watcher_pushes_the_first_report_and_drift_as_it_happens() {
     }
     app.state::<crate::watcher::Running>().stop();
 }
+
+/// What the shell was asked to tell the user: each update's event kinds and whether it is to
+/// be notified.
+struct Told(mpsc::Sender<(Vec<ChangeKind>, bool)>);
+
+fn record_update(
+    app: &tauri::AppHandle<MockRuntime>,
+    _: &Report,
+    events: &[DriftEvent],
+    tell: bool,
+) {
+    let kinds = events.iter().map(|e| e.kind).collect();
+    let _ = app.state::<Told>().0.send((kinds, tell));
+}
+
+#[test]
+fn a_repair_made_in_the_app_is_not_notified_again_but_a_change_by_hand_is() {
+    let m = Machine::homebrew_dangling();
+    let (app, w) = m.app();
+    let (tx, told) = mpsc::channel();
+    app.manage(Told(tx));
+    app.manage(crate::commands::Shell::<MockRuntime> {
+        on_update: record_update,
+        on_settings: |_, _| {},
+    });
+    crate::watcher::start(app.handle());
+    // The watcher's first report: nothing to tell.
+    let (kinds, tell) = told.recv_timeout(HANG).expect("the first report");
+    assert!(kinds.is_empty() && !tell, "{kinds:?} {tell}");
+    // Each update the shell is told of, until one carries `kind`.
+    let until = |kind: ChangeKind| loop {
+        let (kinds, tell) = told.recv_timeout(HANG).expect("an update");
+        if kinds.contains(&kind) {
+            return tell;
+        }
+    };
+
+    let report: Report = ok(invoke(&w, "get_report", json!({})));
+    let finding = gowarden::repair::repairable(&report)[0].id.clone();
+    let _: RepairOutcome = ok(invoke(&w, "repair", json!({ "id": finding })));
+    assert!(!until(ChangeKind::Repaired), "the repair's own update");
+    // The watcher then sees the link change on disk: what the popover already shows.
+    assert!(
+        !until(ChangeKind::LinkRepaired),
+        "the watcher's view of the app's own repair is not news"
+    );
+
+    // Someone breaks it by hand: that is news.
+    std::fs::remove_file(m.link()).expect("unlink");
+    std::os::unix::fs::symlink("../Cellar/go/1.22.3/bin/go", m.link()).expect("relink");
+    assert!(
+        until(ChangeKind::LinkBroken),
+        "a change made outside the app is told"
+    );
+    app.state::<crate::watcher::Running>().stop();
+}

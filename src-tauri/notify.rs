@@ -2,6 +2,7 @@
 //! a notification server.
 
 use gowarden::ipc::{DriftEvent, Settings};
+use gowarden::report::{self, Report};
 
 /// A notification to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,13 +29,19 @@ pub fn notice(settings: &Settings, events: &[DriftEvent]) -> Option<Notice> {
         },
         n => Notice {
             title: format!("Your Go toolchain changed ({n} changes)"),
-            body: format!(
-                "{} And {} more: open gowarden to see them.",
-                first.message,
-                n - 1
-            ),
+            // The sentences end without a full stop ("`go` is back: … (go1.23.4)"): the
+            // rest goes on a line of its own.
+            body: format!("{}\n+{} more: open gowarden to see them.", first.message, n - 1),
         },
     })
+}
+
+/// Whether a watcher update is news to the user: a change from the report the app last
+/// showed. Not the first report (nothing to change from), and not the watcher's view of a
+/// repair or undo made from the app, whose own rescan showed the result before the watcher
+/// saw the change on disk.
+pub fn is_news(shown: Option<&Report>, update: &Report) -> bool {
+    shown.is_some_and(|shown| !report::diff(shown, update).is_empty())
 }
 
 #[cfg(test)]
@@ -81,7 +88,7 @@ mod tests {
         )
         .expect("a notice");
         assert!(n.title.contains("3 changes"), "{}", n.title);
-        assert!(n.body.starts_with("The link moved."), "{}", n.body);
+        assert_eq!(n.body, "The link moved.\n+2 more: open gowarden to see them.");
     }
 
     #[test]

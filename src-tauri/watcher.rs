@@ -95,7 +95,9 @@ fn spawn<R: Runtime>(app: &AppHandle<R>, backend: &Backend, captured: Option<Cap
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         while let Some(u) = rx.recv().await {
-            publish(&app, u.report, &u.events, true);
+            let shown = app.state::<Arc<Backend>>().report();
+            let tell = crate::notify::is_news(shown.as_deref(), &u.report);
+            publish(&app, u.report, &u.events, tell);
         }
     });
 }
