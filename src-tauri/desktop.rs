@@ -62,6 +62,15 @@ pub fn run() {
             app.set_activation_policy(tauri::ActivationPolicy::Accessory);
             let handle = app.handle().clone();
             build_tray(&handle)?;
+            // A click on one of our notifications opens the popover. Registering a handler is
+            // also what makes the plugin offer the click: without one, the notification server
+            // is not told there is a default action, and nothing listens for it.
+            let opener = handle.clone();
+            handle.notification().on_action(move |performed| {
+                if performed.action_id() == "tap" {
+                    show_popover(&opener);
+                }
+            })?;
             sync_autostart(&handle, &handle.state::<Arc<Backend>>().settings());
             if let Some(w) = handle.state::<Arc<Backend>>().take_settings_warning() {
                 notify(&handle, "gowarden's settings were reset", &w);

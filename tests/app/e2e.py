@@ -6,8 +6,11 @@ A scenario machine in a temp dir (a Mac's Homebrew `go` link left dangling by `b
 ~/.bash_profile puts the scenario's bin first on PATH), the app launched on it with its
 popover shown (GOWARDEN_SHOW_POPOVER), and then what a person does: see the finding, click
 Repair, see the report turn OK (and the link fixed on disk), click Undo, see it broken again
-(and the link restored). Saves screenshots of the popover to target/app-screenshots (docs/ with
-GOWARDEN_E2E_SHOTS=docs).
+(and the link restored). Then the notifications: Escape puts the popover away, another Go is
+installed and linked by hand (as `brew install go@1.22` and `brew link` would), a real notification server (dunst) shows "Your Go
+toolchain changed", and clicking it (`dunstctl action`, the notification's default action)
+brings the popover back, saying OK. Saves screenshots of the popover to target/app-screenshots
+(docs/ with GOWARDEN_E2E_SHOTS=docs).
 
 Run it inside a display and a session bus; tests/app/run does that:
     tests/app/run target/release/gowarden-app
@@ -30,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
 from fixtures import Machine  # noqa: E402  (the UI tests' scenario machines)
 
-HANG = 90  # seconds: only a hang takes this long
+HANG = int(os.environ.get("GOWARDEN_E2E_HANG", "90"))  # seconds: only a hang takes this long
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 REPO = Path(__file__).resolve().parents[2]
 
@@ -122,6 +125,79 @@ return b.innerText;
 """
 
 
+VISIBLE = "return document.visibilityState === arguments[0] ? document.visibilityState : null;"
+
+
+class Notifications:
+    """dunst, the notification server, on the test's display and session bus: nothing expires,
+    and every notification it shows is appended to a log (summary, a tab, the body)."""
+
+    def __init__(self, top: Path, env: dict):
+        self.log = top / "notifications.log"
+        self.log.touch()
+        script = top / "record-notification"
+        script.write_text('#!/bin/sh\n# dunst runs this with: appname summary body icon urgency\n'
+                          f'printf "%s\\t%s\\n" "$2" "$(printf %s "$3" | tr "\\n" " ")" >> "{self.log}"\n')
+        script.chmod(0o755)
+        config = top / "dunstrc"
+        config.write_text(
+            "[global]\n    sort = no\n    stack_duplicates = no\n"
+            "[urgency_low]\n    timeout = 0\n[urgency_normal]\n    timeout = 0\n"
+            "[urgency_critical]\n    timeout = 0\n"
+            f"[record]\n    summary = \"*\"\n    script = {script}\n"
+        )
+        self.env = env
+        self.server = subprocess.Popen(
+            ["dunst", "-config", str(config)], env=env,
+            stdout=open(top / "dunst.log", "w"), stderr=subprocess.STDOUT,
+        )
+        # Asked with NameHasOwner, which never starts a server: a call to the notification
+        # service itself (dunstctl) before this one owns the name would have the bus start a
+        # second dunst, with its default configuration, through D-Bus activation.
+        deadline = time.monotonic() + HANG
+        while not self.owned():
+            if time.monotonic() > deadline or self.server.poll() is not None:
+                raise AssertionError(f"dunst did not start: {(top / 'dunst.log').read_text()}")
+            time.sleep(0.1)
+
+    def owned(self) -> bool:
+        r = subprocess.run(
+            ["dbus-send", "--session", "--print-reply=literal", "--dest=org.freedesktop.DBus",
+             "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner",
+             "string:org.freedesktop.Notifications"],
+            env=self.env, capture_output=True, text=True,
+        )
+        return r.returncode == 0 and "true" in r.stdout
+
+    def ctl(self, *args: str, check: bool = True):
+        r = subprocess.run(["dunstctl", *args], env=self.env, capture_output=True, text=True)
+        if r.returncode != 0:
+            if check:
+                raise AssertionError(f"dunstctl {' '.join(args)}: {r.stderr.strip()}")
+            return None
+        return r.stdout.strip()
+
+    def shown(self) -> list[str]:
+        return self.log.read_text().splitlines()
+
+    def wait_for(self, what: str, seen: int) -> str:
+        """The first notification shown after the first `seen` ones, once it is on screen."""
+        deadline = time.monotonic() + HANG
+        while time.monotonic() < deadline:
+            new = self.shown()[seen:]
+            if new and self.ctl("count", "displayed") != "0":
+                return new[0]
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what} (shown: {self.shown()})")
+
+    def stop(self) -> None:
+        self.server.terminate()
+        try:
+            self.server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -155,6 +231,7 @@ def main() -> None:
             "LANG": "C.UTF-8",
         }
         (Path(top) / "run").mkdir(mode=0o700)
+        notifications = Notifications(Path(top), env)
         driver_bin = os.environ.get("TAURI_DRIVER") or str(Path.home() / ".cargo/bin/tauri-driver")
         log = open(Path(top) / "driver.log", "w")
         driver = subprocess.Popen(
@@ -200,6 +277,33 @@ def main() -> None:
             target = os.readlink(link)
             assert target == "../Cellar/go/1.22.3/bin/go", f"link after undo: {target}"
             print(f"e2e: undone: {link} -> {target}, report Broken")
+
+            # Escape puts the popover away; a change made outside the app is a notification;
+            # clicking it brings the popover back.
+            d.wait("the popover to show", VISIBLE, "visible")
+            d.wait_for("Escape", lambda: d.s("POST", "/actions", {"actions": [{
+                "type": "key", "id": "keyboard",
+                "actions": [{"type": "keyDown", "value": "\ue00c"}, {"type": "keyUp", "value": "\ue00c"}],
+            }]}))
+            d.wait("the popover to hide on Escape", VISIBLE, "hidden")
+            # The repair and undo made from the popover were shown there: not told again.
+            assert notifications.shown() == [], f"notified of the app's own repairs: {notifications.shown()}"
+            seen = 0
+            # `brew install go@1.22` and a link by hand: a state the app has not shown before
+            # (going back to go1.23.2 could fall inside the watcher's settle time after the
+            # undo, and would then rightly be no change at all).
+            m.homebrew_keg("/opt/homebrew", "go1.22.10-darwin-arm64", "1.22.10")
+            fixed = link.with_name("go.fixed-by-hand")
+            fixed.symlink_to("../Cellar/go/1.22.10/bin/go")
+            fixed.replace(link)
+            told = notifications.wait_for("a notification of the fix", seen)
+            assert told.startswith("Your Go toolchain changed") and "go1.22.10" in told, f"notification: {told!r}"
+            print(f"e2e: notified: {told!r}")
+            notifications.ctl("action", "0")
+            d.wait("a click on the notification to open the popover", VISIBLE, "visible")
+            d.wait("the report to say OK after the fix by hand", HEADING, "OK")
+            print("e2e: the notification's click opened the popover")
+            assert notifications.shown() == [told], f"one notification: {notifications.shown()}"
         except BaseException:
             try:
                 sys.stderr.write("page: " + str(d.js("return document.body.innerText"))[:3000] + "\n")
@@ -208,6 +312,13 @@ def main() -> None:
                 pass
             log.flush()
             sys.stderr.write((Path(top) / "driver.log").read_text(errors="replace")[-6000:])
+            sys.stderr.write("notifications shown: " + repr(notifications.shown()) + "\n")
+            keep = Path(tempfile.gettempdir()) / "gowarden-e2e-failure"
+            keep.mkdir(exist_ok=True)
+            for name in ("driver.log", "dunst.log", "notifications.log"):
+                if (Path(top) / name).exists():
+                    (keep / name).write_bytes((Path(top) / name).read_bytes())
+            sys.stderr.write(f"e2e: logs kept in {keep}\n")
             raise
         finally:
             try:
@@ -219,6 +330,7 @@ def main() -> None:
                 driver.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 driver.kill()
+            notifications.stop()
     print("e2e: ok")
 
 

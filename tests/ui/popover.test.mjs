@@ -372,4 +372,14 @@ describe("keyboard", () => {
     assert.ok(reached, "Repair reachable by Tab");
     await page.close();
   });
+
+  test("Escape puts the popover away", async () => {
+    const { report } = fixture("stale-goroot");
+    const { page } = await popover({ report });
+    await reports(page, 1);
+    assert.deepEqual(await calls(page, "plugin:window|hide"), []);
+    await page.keyboard.press("Escape");
+    await page.waitForFunction(() => window.__gowardenMock.calls.some((c) => c.cmd === "plugin:window|hide"));
+    await page.close();
+  });
 });

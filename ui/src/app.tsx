@@ -78,9 +78,16 @@ export function App() {
       .catch((e: unknown) => alive && setSettingsError(ipc.toIpcError(e).message));
     // "2 min ago" moves on; a slow tick, nothing else runs on a timer.
     const tick = window.setInterval(() => setNow(Date.now()), 30_000);
+    // Escape puts the popover away, as on any popover; a control that uses Escape itself
+    // (an open <select>) gets it first.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && !e.defaultPrevented) void ipc.hidePopover().catch(() => {});
+    };
+    window.addEventListener("keydown", onKey);
     return () => {
       alive = false;
       window.clearInterval(tick);
+      window.removeEventListener("keydown", onKey);
       for (const u of unlisten) void u.then((f) => f());
     };
   }, [receive]);

@@ -3,6 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { getCurrentWindow } from "@tauri-apps/api/window";
 import type { Report } from "./generated/report";
 import type { DriftEvent, IpcError, RepairOutcome, Settings } from "./generated/ipc";
 
@@ -39,6 +40,11 @@ export function getSettings(): Promise<Settings> {
 
 export function setSettings(settings: Settings): Promise<Settings> {
   return call("set_settings", { settings });
+}
+
+/** Puts the popover away (Escape), as a click elsewhere does; the app keeps running. */
+export function hidePopover(): Promise<void> {
+  return getCurrentWindow().hide();
 }
 
 /** A new report, pushed by the backend after every scan. */

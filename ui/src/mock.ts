@@ -113,6 +113,8 @@ export function installMocks(): void {
         case "set_settings":
           settings = a.settings as Settings;
           return settings;
+        case "plugin:window|hide":
+          return null;
         default:
           throw { kind: "internal", message: `unknown command ${cmd}`, reason: null } satisfies IpcError;
       }
