@@ -522,21 +522,7 @@ fn read_only_parent_prints_the_sudo_command_and_changes_nothing() {
             return;
         }
         // Root writes anywhere: run as nobody, who owns only the data directory.
-        open_up(&m);
-        std::os::unix::fs::chown(&data, Some(65534), Some(65534)).unwrap();
-        let mine = m.command(&args);
-        let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .expect("setpriv (util-linux) is installed");
-        let mut cmd = Command::new(setpriv);
-        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(mine.get_program())
-            .args(mine.get_args())
-            .env_clear()
-            .envs(mine.get_envs().filter_map(|(k, v)| Some((k, v?))))
-            .current_dir(mine.get_current_dir().unwrap());
-        run(&mut cmd)
+        as_nobody(&m, &data, &args)
     } else {
         std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o555)).unwrap();
         let out = m.gowarden(&args);
@@ -611,6 +597,131 @@ fn read_only_parent_prints_the_sudo_command_and_changes_nothing() {
     let v = refused(&run(&mut cmd), "bad-request");
     says(&v["message"], "belongs to uid 0");
     assert_eq!(link_text(&link), Path::new("go1.23.2"), "not undone");
+}
+
+/// `gowarden <args>` on `m` as user 65534 (nobody), who owns only the data directory `data`
+/// (root writes anywhere, so a root test needs someone who cannot).
+fn as_nobody(m: &Machine, data: &Path, args: &[&str]) -> Run {
+    open_up(m);
+    std::os::unix::fs::chown(data, Some(65534), Some(65534)).unwrap();
+    let mine = m.command(args);
+    let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("setpriv (util-linux) is installed");
+    let mut cmd = Command::new(setpriv);
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(mine.get_program())
+        .args(mine.get_args())
+        .env_clear()
+        .envs(mine.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(mine.get_current_dir().unwrap());
+    run(&mut cmd)
+}
+
+/// The app's administrator path on Linux (`elevate::pkexec_command` run by `elevate::run`),
+/// with a stand-in for pkexec that does what pkexec does once polkit's agent said yes: the
+/// argv as root, `PKEXEC_UID` naming the user who asked. A prompt the user dismissed
+/// (pkexec's 126) changes nothing; an accepted one repairs, and the journal stays the user's.
+#[test]
+fn the_pkexec_path_repairs_as_root_for_the_user_and_a_dismissed_prompt_changes_nothing() {
+    if !running_as_root() || !cfg!(target_os = "linux") {
+        return;
+    }
+    let (m, link) = stale_usr_local_go();
+    let data = m.home("data");
+    std::fs::create_dir_all(&data).unwrap();
+    m.env("GOWARDEN_DATA_DIR", &data);
+    let staged = as_nobody(&m, &data, &["repair", "dangling-symlink", "--yes"]);
+    assert_eq!(staged.status, 1, "{}", staged.stderr);
+    let exe = env!("CARGO_BIN_EXE_gowarden");
+    let file = staged
+        .stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix(&format!("sudo {exe} repair --apply "))
+        })
+        .map(|f| PathBuf::from(f.trim_matches('\'')))
+        .unwrap_or_else(|| panic!("no request named in:\n{}", staged.stderr));
+    let request: gowarden::elevate::Request =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+
+    let stand_in = |name: &str, body: &str| {
+        let p = m.home(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        gowarden::elevate::pkexec_command(&p, Path::new(exe), &request.task, &file)
+    };
+    let timeout = Duration::from_secs(60);
+    let dismissed = stand_in(
+        "pkexec-dismissed",
+        "echo 'Error executing command as another user: Not authorized' >&2; exit 126",
+    );
+    let out = gowarden::elevate::run(&dismissed, timeout).unwrap();
+    assert_eq!(out.code, Some(126));
+    assert_eq!(link_text(&link), Path::new("go1.22.0"), "nothing changed");
+    assert!(
+        file.exists(),
+        "the request waits for the caller to remove it"
+    );
+
+    let accepted = stand_in("pkexec", "PKEXEC_UID=65534 exec \"$@\"");
+    let out = gowarden::elevate::run(&accepted, timeout).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.code,
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["status"], "done", "{v}");
+    assert_eq!(link_text(&link), Path::new("go1.23.2"));
+    assert_eq!(
+        owner(&data.join("repairs.jsonl")),
+        65534,
+        "the journal stays the user's"
+    );
+    assert!(!file.exists(), "a request is used once");
+
+    // The undo, staged the same way; pkexec naming another user than the one who wrote the
+    // request (a request file planted for someone else) is refused, touching nothing.
+    let staged = as_nobody(&m, &data, &["undo"]);
+    assert_eq!(staged.status, 1, "{}", staged.stderr);
+    let file = staged
+        .stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(&format!("sudo {exe} undo --apply ")))
+        .map(|f| PathBuf::from(f.trim_matches('\'')))
+        .unwrap_or_else(|| panic!("no request named in:\n{}", staged.stderr));
+    let request: gowarden::elevate::Request =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let stand_in = |name: &str, body: &str| {
+        let p = m.home(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        gowarden::elevate::pkexec_command(&p, Path::new(exe), &request.task, &file)
+    };
+    let other = stand_in("pkexec-other", "PKEXEC_UID=1000 exec \"$@\"");
+    let out = gowarden::elevate::run(&other, timeout).unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&v["status"], &v["reason"]),
+        (&"refused".into(), &"bad-request".into()),
+        "{v}"
+    );
+    says(&v["message"], "pkexec");
+    assert_eq!(link_text(&link), Path::new("go1.23.2"), "not undone");
+    let accepted = stand_in("pkexec", "PKEXEC_UID=65534 exec \"$@\"");
+    let out = gowarden::elevate::run(&accepted, timeout).unwrap();
+    assert_eq!(
+        out.code,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(link_text(&link), Path::new("go1.22.0"), "undone");
 }
 
 /// A request file as user 65534 (nobody) would write it, in a directory of theirs.
