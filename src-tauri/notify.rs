@@ -31,7 +31,11 @@ pub fn notice(settings: &Settings, events: &[DriftEvent]) -> Option<Notice> {
             title: format!("Your Go toolchain changed ({n} changes)"),
             // The sentences end without a full stop ("`go` is back: … (go1.23.4)"): the
             // rest goes on a line of its own.
-            body: format!("{}\n+{} more: open gowarden to see them.", first.message, n - 1),
+            body: format!(
+                "{}\n+{} more: open gowarden to see them.",
+                first.message,
+                n - 1
+            ),
         },
     })
 }
@@ -88,7 +92,10 @@ mod tests {
         )
         .expect("a notice");
         assert!(n.title.contains("3 changes"), "{}", n.title);
-        assert_eq!(n.body, "The link moved.\n+2 more: open gowarden to see them.");
+        assert_eq!(
+            n.body,
+            "The link moved.\n+2 more: open gowarden to see them."
+        );
     }
 
     #[test]
