@@ -49,6 +49,10 @@ pub struct Backend {
     report: RwLock<Option<Arc<Report>>>,
     settings: Mutex<Settings>,
     settings_warning: Mutex<Option<String>>,
+    /// Held while a repair or undo is carried out and published, and while a watcher update
+    /// is judged and published, so the watcher's view of a change the app made is compared
+    /// with what the app showed after making it ([`crate::notify::is_news`]).
+    changing: tauri::async_runtime::Mutex<()>,
 }
 
 impl Backend {
@@ -68,7 +72,14 @@ impl Backend {
             report: RwLock::new(None),
             settings: Mutex::new(settings),
             settings_warning: Mutex::new(warning),
+            changing: tauri::async_runtime::Mutex::new(()),
         }
+    }
+
+    /// Locked by a repair or undo from its start until its report is published, and by the
+    /// watcher bridge while it judges and publishes an update.
+    pub fn changing(&self) -> &tauri::async_runtime::Mutex<()> {
+        &self.changing
     }
 
     /// The real machine: this process's context, the usual data directory, and the CLI next
@@ -222,7 +233,11 @@ impl Backend {
         };
         if output.code != Some(0) {
             let _ = elevate::remove_request(repairs, &file);
-            return Err(elevation_failed(&output.stdout, &output.stderr));
+            return Err(elevation_failed(
+                output.code,
+                &output.stdout,
+                &output.stderr,
+            ));
         }
         let records = repairs.records().map_err(|e| IpcError::from(&e))?;
         records.records.last().map(Done::of).ok_or_else(|| {
@@ -291,8 +306,11 @@ fn candidate_goroot(report: &Report, id: &str, target: &str) -> Result<PathBuf, 
     }
 }
 
-/// The CLI's JSON refusal, or its stderr, as an IpcError.
-fn elevation_failed(stdout: &[u8], stderr: &[u8]) -> IpcError {
+/// Why an administrator's run did not succeed, as an IpcError: the CLI's own JSON refusal
+/// when it got to run; else the prompt's answer (pkexec exits 126 when the user dismissed
+/// its dialog and 127 when authorization failed, e.g. with no polkit agent; osascript says
+/// "User canceled. (-128)"); else what it printed.
+fn elevation_failed(code: Option<i32>, stdout: &[u8], stderr: &[u8]) -> IpcError {
     #[derive(serde::Deserialize)]
     struct Refusal {
         message: Option<String>,
@@ -308,14 +326,21 @@ fn elevation_failed(stdout: &[u8], stderr: &[u8]) -> IpcError {
         };
     }
     let err = String::from_utf8_lossy(stderr).trim().to_string();
-    IpcError::new(
-        IpcErrorKind::PrivilegeDenied,
-        if err.is_empty() {
-            "the administrator prompt was cancelled; nothing was changed".to_string()
+    let denied = |message: String| IpcError::new(IpcErrorKind::PrivilegeDenied, message);
+    if code == Some(126) || err.contains("(-128)") || err.is_empty() {
+        return denied("the administrator prompt was cancelled; nothing was changed".into());
+    }
+    if let Some(why) = err.strip_prefix("Error executing command as another user: ") {
+        let hint = if why.contains("agent") {
+            " (a polkit authentication agent must run in your desktop session)"
         } else {
-            format!("the administrator's run failed: {err}")
-        },
-    )
+            ""
+        };
+        return denied(format!(
+            "pkexec could not get an administrator's approval: {why}{hint}; nothing was changed"
+        ));
+    }
+    denied(format!("the administrator's run failed: {err}"))
 }
 
 /// The `gowarden` CLI: `GOWARDEN_CLI`, else beside the app's executable (cargo builds both
@@ -339,4 +364,47 @@ fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 
 fn lock<T>(l: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     l.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn denied(code: i32, stderr: &str) -> String {
+        let e = elevation_failed(Some(code), b"", stderr.as_bytes());
+        assert_eq!(e.kind, IpcErrorKind::PrivilegeDenied, "{e:?}");
+        e.message
+    }
+
+    #[test]
+    fn the_prompts_answers_are_told_apart() {
+        // pkexec(1): 126 when the user dismissed the dialog, 127 when authorization failed.
+        let dismissed = "Error executing command as another user: Request dismissed";
+        assert!(denied(126, dismissed).contains("cancelled"));
+        let osascript = "0:77: execution error: User canceled. (-128)";
+        assert!(denied(1, osascript).contains("cancelled"));
+        let no_agent = "Error executing command as another user: No authentication agent found.";
+        let m = denied(127, no_agent);
+        assert!(
+            m.contains("No authentication agent found") && m.contains("polkit"),
+            "{m}"
+        );
+        let m = denied(
+            127,
+            "Error executing command as another user: Not authorized",
+        );
+        assert!(
+            m.contains("Not authorized") && !m.contains("polkit authentication agent"),
+            "{m}"
+        );
+        assert!(denied(2, "error: a usage error").contains("a usage error"));
+    }
+
+    #[test]
+    fn the_clis_own_refusal_is_passed_on() {
+        let stdout = br#"{"status":"refused","reason":"bad-request","message":"refusing the request file","sudo":null}"#;
+        let e = elevation_failed(Some(1), stdout, b"");
+        assert_eq!(e.kind, IpcErrorKind::Refused);
+        assert_eq!(e.message, "refusing the request file");
+    }
 }

@@ -75,8 +75,10 @@ pub async fn repair<R: Runtime>(
     target: Option<String>,
 ) -> Result<RepairOutcome, IpcError> {
     let backend = app.state::<Arc<Backend>>().inner().clone();
+    let _changing = backend.changing().lock().await;
+    let work = backend.clone();
     let (done, report) =
-        blocking(move || Ok((backend.repair(&id, target.as_deref())?, backend.rescan()))).await?;
+        blocking(move || Ok((work.repair(&id, target.as_deref())?, work.rescan()))).await?;
     publish(&app, report, done.event.as_slice(), false);
     Ok(done.outcome)
 }
@@ -88,8 +90,9 @@ pub async fn undo<R: Runtime>(
     id: Option<String>,
 ) -> Result<RepairOutcome, IpcError> {
     let backend = app.state::<Arc<Backend>>().inner().clone();
-    let (done, report) =
-        blocking(move || Ok((backend.undo(id.as_deref())?, backend.rescan()))).await?;
+    let _changing = backend.changing().lock().await;
+    let work = backend.clone();
+    let (done, report) = blocking(move || Ok((work.undo(id.as_deref())?, work.rescan()))).await?;
     publish(&app, report, done.event.as_slice(), false);
     Ok(done.outcome)
 }

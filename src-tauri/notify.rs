@@ -85,7 +85,7 @@ mod tests {
         let n = notice(
             &Settings::default(),
             &[
-                event(ChangeKind::LinkRetargeted, "The link moved."),
+                event(ChangeKind::LinkRetargeted, "The link moved"),
                 event(ChangeKind::VersionChanged, "go is now go1.23.4."),
                 event(ChangeKind::FindingResolved, "Fixed."),
             ],
@@ -94,7 +94,7 @@ mod tests {
         assert!(n.title.contains("3 changes"), "{}", n.title);
         assert_eq!(
             n.body,
-            "The link moved.\n+2 more: open gowarden to see them."
+            "The link moved\n+2 more: open gowarden to see them."
         );
     }
 

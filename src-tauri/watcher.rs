@@ -95,8 +95,10 @@ fn spawn<R: Runtime>(app: &AppHandle<R>, backend: &Backend, captured: Option<Cap
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         while let Some(u) = rx.recv().await {
-            let shown = app.state::<Arc<Backend>>().report();
-            let tell = crate::notify::is_news(shown.as_deref(), &u.report);
+            // After a repair or undo in progress has published its own report.
+            let backend = app.state::<Arc<Backend>>().inner().clone();
+            let _changing = backend.changing().lock().await;
+            let tell = crate::notify::is_news(backend.report().as_deref(), &u.report);
             publish(&app, u.report, &u.events, tell);
         }
     });
