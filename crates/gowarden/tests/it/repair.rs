@@ -619,12 +619,57 @@ fn as_nobody(m: &Machine, data: &Path, args: &[&str]) -> Run {
     run(&mut cmd)
 }
 
-/// The app's administrator path on Linux (`elevate::pkexec_command` run by `elevate::run`),
-/// with a stand-in for pkexec that does what pkexec does once polkit's agent said yes: the
-/// argv as root, `PKEXEC_UID` naming the user who asked. A prompt the user dismissed
-/// (pkexec's 126) changes nothing; an accepted one repairs, and the journal stays the user's.
+/// `gowarden <args> --json` as nobody, refused for want of privilege, and the request file it
+/// staged (named in its `sudo` command), read back.
+fn staged_as_nobody(
+    m: &Machine,
+    data: &Path,
+    args: &[&str],
+) -> (PathBuf, gowarden::elevate::Request) {
+    let args = [args, &["--json"]].concat();
+    let out = as_nobody(m, data, &args);
+    let v: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", out.stdout, out.stderr));
+    assert_eq!(v["status"], "needs-privilege", "{v}");
+    let sudo = v["sudo"].as_str().expect("a sudo command");
+    let file = PathBuf::from(
+        sudo.rsplit_once(' ')
+            .expect("its last word")
+            .1
+            .trim_matches('\''),
+    );
+    let request = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    (file, request)
+}
+
+/// A stand-in for pkexec in `dir`: what pkexec does once polkit's agent said yes (an
+/// absolute program run as root from `/`, with a clean environment and `PKEXEC_UID` naming
+/// the caller, here `uid`), or, for `None`, a dismissed dialog (126, nothing run).
+fn pkexec_stand_in(dir: &Path, uid: Option<u32>) -> PathBuf {
+    let body = match uid {
+        None => "echo 'Error executing command as another user: Request dismissed' >&2\nexit 126"
+            .to_string(),
+        Some(uid) => format!(
+            "case \"$1\" in /*) ;; *) echo \"pkexec: not an absolute path: $1\" >&2; exit 127 ;; esac\n\
+             cd / && exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root PKEXEC_UID={uid} \"$@\""
+        ),
+    };
+    let p = dir.join(format!(
+        "pkexec-{}",
+        uid.map_or("dismissed".into(), |u| u.to_string())
+    ));
+    std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
+
+/// The app's administrator path on Linux (`elevate::pkexec_command` run by `elevate::run`,
+/// as `Backend::elevated` does) with [`pkexec_stand_in`]: the request a user staged is
+/// carried out as root and the journal stays theirs; a dismissed prompt changes nothing; a
+/// `PKEXEC_UID` other than the request's owner is refused.
 #[test]
 fn the_pkexec_path_repairs_as_root_for_the_user_and_a_dismissed_prompt_changes_nothing() {
+    use gowarden::elevate::{pkexec_command, run as elevated};
     if !running_as_root() || !cfg!(target_os = "linux") {
         return;
     }
@@ -632,42 +677,24 @@ fn the_pkexec_path_repairs_as_root_for_the_user_and_a_dismissed_prompt_changes_n
     let data = m.home("data");
     std::fs::create_dir_all(&data).unwrap();
     m.env("GOWARDEN_DATA_DIR", &data);
-    let staged = as_nobody(&m, &data, &["repair", "dangling-symlink", "--yes"]);
-    assert_eq!(staged.status, 1, "{}", staged.stderr);
-    let exe = env!("CARGO_BIN_EXE_gowarden");
-    let file = staged
-        .stderr
-        .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix(&format!("sudo {exe} repair --apply "))
-        })
-        .map(|f| PathBuf::from(f.trim_matches('\'')))
-        .unwrap_or_else(|| panic!("no request named in:\n{}", staged.stderr));
-    let request: gowarden::elevate::Request =
-        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-
-    let stand_in = |name: &str, body: &str| {
-        let p = m.home(name);
-        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        gowarden::elevate::pkexec_command(&p, Path::new(exe), &request.task, &file)
-    };
+    let exe = Path::new(env!("CARGO_BIN_EXE_gowarden"));
     let timeout = Duration::from_secs(60);
-    let dismissed = stand_in(
-        "pkexec-dismissed",
-        "echo 'Error executing command as another user: Not authorized' >&2; exit 126",
-    );
-    let out = gowarden::elevate::run(&dismissed, timeout).unwrap();
+    let pkexec = |uid| pkexec_stand_in(&m.home(""), uid);
+
+    let (file, request) = staged_as_nobody(&m, &data, &["repair", "dangling-symlink", "--yes"]);
+    let out = elevated(
+        &pkexec_command(&pkexec(None), exe, &request.task, &file),
+        timeout,
+    )
+    .unwrap();
     assert_eq!(out.code, Some(126));
     assert_eq!(link_text(&link), Path::new("go1.22.0"), "nothing changed");
-    assert!(
-        file.exists(),
-        "the request waits for the caller to remove it"
-    );
 
-    let accepted = stand_in("pkexec", "PKEXEC_UID=65534 exec \"$@\"");
-    let out = gowarden::elevate::run(&accepted, timeout).unwrap();
+    let out = elevated(
+        &pkexec_command(&pkexec(Some(65534)), exe, &request.task, &file),
+        timeout,
+    )
+    .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.code,
@@ -685,26 +712,14 @@ fn the_pkexec_path_repairs_as_root_for_the_user_and_a_dismissed_prompt_changes_n
     );
     assert!(!file.exists(), "a request is used once");
 
-    // The undo, staged the same way; pkexec naming another user than the one who wrote the
-    // request (a request file planted for someone else) is refused, touching nothing.
-    let staged = as_nobody(&m, &data, &["undo"]);
-    assert_eq!(staged.status, 1, "{}", staged.stderr);
-    let file = staged
-        .stderr
-        .lines()
-        .find_map(|l| l.trim().strip_prefix(&format!("sudo {exe} undo --apply ")))
-        .map(|f| PathBuf::from(f.trim_matches('\'')))
-        .unwrap_or_else(|| panic!("no request named in:\n{}", staged.stderr));
-    let request: gowarden::elevate::Request =
-        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    let stand_in = |name: &str, body: &str| {
-        let p = m.home(name);
-        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        gowarden::elevate::pkexec_command(&p, Path::new(exe), &request.task, &file)
-    };
-    let other = stand_in("pkexec-other", "PKEXEC_UID=1000 exec \"$@\"");
-    let out = gowarden::elevate::run(&other, timeout).unwrap();
+    // The undo, staged the same way, with pkexec naming another user than the one who wrote
+    // the request (a file planted for someone else): refused, touching nothing.
+    let (file, request) = staged_as_nobody(&m, &data, &["undo"]);
+    let out = elevated(
+        &pkexec_command(&pkexec(Some(1000)), exe, &request.task, &file),
+        timeout,
+    )
+    .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (&v["status"], &v["reason"]),
@@ -713,8 +728,11 @@ fn the_pkexec_path_repairs_as_root_for_the_user_and_a_dismissed_prompt_changes_n
     );
     says(&v["message"], "pkexec");
     assert_eq!(link_text(&link), Path::new("go1.23.2"), "not undone");
-    let accepted = stand_in("pkexec", "PKEXEC_UID=65534 exec \"$@\"");
-    let out = gowarden::elevate::run(&accepted, timeout).unwrap();
+    let out = elevated(
+        &pkexec_command(&pkexec(Some(65534)), exe, &request.task, &file),
+        timeout,
+    )
+    .unwrap();
     assert_eq!(
         out.code,
         Some(0),
