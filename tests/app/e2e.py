@@ -307,14 +307,15 @@ def main() -> None:
         except BaseException:
             try:
                 sys.stderr.write("page: " + str(d.js("return document.body.innerText"))[:3000] + "\n")
-                d.screenshot(Path(tempfile.gettempdir()) / "gowarden-e2e-failure.png")
+                (REPO / "target").mkdir(exist_ok=True)
+                d.screenshot(REPO / "target" / "e2e-failure.png")
             except Exception:
                 pass
             log.flush()
             sys.stderr.write((Path(top) / "driver.log").read_text(errors="replace")[-6000:])
             sys.stderr.write("notifications shown: " + repr(notifications.shown()) + "\n")
-            keep = Path(tempfile.gettempdir()) / "gowarden-e2e-failure"
-            keep.mkdir(exist_ok=True)
+            keep = REPO / "target" / "e2e-failure"
+            keep.mkdir(parents=True, exist_ok=True)
             for name in ("driver.log", "dunst.log", "notifications.log"):
                 if (Path(top) / name).exists():
                     (keep / name).write_bytes((Path(top) / name).read_bytes())

@@ -78,10 +78,10 @@ export function App() {
       .catch((e: unknown) => alive && setSettingsError(ipc.toIpcError(e).message));
     // "2 min ago" moves on; a slow tick, nothing else runs on a timer.
     const tick = window.setInterval(() => setNow(Date.now()), 30_000);
-    // Escape puts the popover away, as on any popover; a control that uses Escape itself
-    // (an open <select>) gets it first.
+    // Escape puts the popover away, as on any popover; not while an input method composes,
+    // nor when a control already used the key.
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape" && !e.defaultPrevented) void ipc.hidePopover().catch(() => {});
+      if (e.key === "Escape" && !e.defaultPrevented && !e.isComposing) void ipc.hidePopover().catch(() => {});
     };
     window.addEventListener("keydown", onKey);
     return () => {

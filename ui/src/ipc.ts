@@ -44,7 +44,8 @@ export function setSettings(settings: Settings): Promise<Settings> {
 
 /** Puts the popover away (Escape), as a click elsewhere does; the app keeps running. */
 export function hidePopover(): Promise<void> {
-  return getCurrentWindow().hide();
+  // In a promise: getCurrentWindow() throws outside Tauri, and callers only catch rejections.
+  return Promise.resolve().then(() => getCurrentWindow().hide());
 }
 
 /** A new report, pushed by the backend after every scan. */
