@@ -370,3 +370,10 @@ fn a_repair_made_in_the_app_is_not_notified_again_but_a_change_by_hand_is() {
     );
     app.state::<crate::watcher::Running>().stop();
 }
+
+#[test]
+fn the_app_and_the_cli_share_one_data_directory() {
+    let m = Machine::homebrew_dangling();
+    let (app, _) = m.app();
+    assert_eq!(app.config().identifier, gowarden::journal::APP_IDENTIFIER);
+}

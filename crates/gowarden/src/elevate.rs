@@ -641,7 +641,7 @@ mod tests {
     fn nasty() -> Vec<Vec<u8>> {
         [
             &b"/usr/local/bin/gowarden"[..],
-            b"/Users/me/Library/Application Support/dev.gowarden.app/requests/r.json",
+            b"/Users/me/Library/Application Support/dev.gowarden.gowarden/requests/r.json",
             b"it's",
             b"''",
             b"\"double\" quotes",

@@ -29,8 +29,9 @@ use crate::platform::Os;
 /// The size past which a journal is rotated unless told otherwise: 4 MiB.
 pub const DEFAULT_MAX_BYTES: u64 = 4 << 20;
 
-/// The Tauri app identifier, which names the data directory on macOS.
-const APP_IDENTIFIER: &str = "dev.gowarden.app";
+/// The app's identifier (`tauri.conf.json`), which names the data directory on macOS. Not
+/// `dev.gowarden.app`: an identifier ending in `.app` clashes with the bundle extension.
+pub const APP_IDENTIFIER: &str = "dev.gowarden.gowarden";
 
 /// How many bytes [`Journal::read_tail`] reads per step, walking back from the end.
 const TAIL_CHUNK: usize = 64 << 10;
@@ -42,7 +43,7 @@ const MAX_REOPENS: usize = 64;
 /// Where gowarden keeps its journals, from the environment `var` gives.
 ///
 /// `GOWARDEN_DATA_DIR` when set (taken as given); on macOS
-/// `~/Library/Application Support/dev.gowarden.app` (the app's own directory); elsewhere
+/// `~/Library/Application Support/dev.gowarden.gowarden` (the app's own directory); elsewhere
 /// `$XDG_DATA_HOME/gowarden` when that is absolute, else `~/.local/share/gowarden`. Empty
 /// variables count as unset. `None` when the answer needs a HOME that is not set.
 pub fn data_dir(os_is_macos: bool, var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
@@ -1015,7 +1016,7 @@ mod tests {
 
     #[test]
     fn data_dir_follows_each_platforms_convention() {
-        let mac = "/Users/me/Library/Application Support/dev.gowarden.app";
+        let mac = "/Users/me/Library/Application Support/dev.gowarden.gowarden";
         // (on macOS, environment, data directory)
         type Case = (
             bool,
@@ -1085,7 +1086,7 @@ mod tests {
         assert_eq!(
             data_dir_for(&ctx("darwin/arm64")),
             Some(PathBuf::from(
-                "/h/Library/Application Support/dev.gowarden.app"
+                "/h/Library/Application Support/dev.gowarden.gowarden"
             ))
         );
         assert_eq!(

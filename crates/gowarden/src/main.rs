@@ -106,7 +106,7 @@ enum Command {
     /// or resolved. Every change is also kept for `gowarden history`. Stop with Ctrl-C.
     ///
     /// Events are appended to events.jsonl in the data directory: $GOWARDEN_DATA_DIR, else
-    /// ~/Library/Application Support/dev.gowarden.app on macOS, $XDG_DATA_HOME/gowarden
+    /// ~/Library/Application Support/dev.gowarden.gowarden on macOS, $XDG_DATA_HOME/gowarden
     /// (or ~/.local/share/gowarden) elsewhere.
     Watch {
         /// Print one JSON object per line: first the initial report's summary, then each event

@@ -24,7 +24,7 @@ fn link_text(p: &Path) -> PathBuf {
 
 /// The machine's repair journal (the data directory is HOME's, as for a darwin host).
 fn journal(m: &Machine) -> Journal {
-    Journal::open(m.home("Library/Application Support/dev.gowarden.app/repairs.jsonl"))
+    Journal::open(m.home("Library/Application Support/dev.gowarden.gowarden/repairs.jsonl"))
 }
 
 fn records(m: &Machine) -> Vec<RepairRecord> {
