@@ -42,13 +42,8 @@ enum Command {
         /// Print one JSON document.
         #[arg(long)]
         json: bool,
-        /// Judge with your login shell's environment ($SHELL -i -l), as GUI apps and editors
-        /// should see it, instead of this process's.
-        #[arg(long)]
-        login_shell: bool,
-        /// Seconds the login shell may take before it (and all it started) is killed.
-        #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout)]
-        shell_timeout: std::time::Duration,
+        #[command(flatten)]
+        shell: LoginShellArgs,
         /// List every process running translated, not only shells, terminals, Go tools and editors.
         #[arg(long)]
         all_processes: bool,
@@ -113,13 +108,8 @@ enum Command {
         /// (`at`, `kind`, `subject`, `before`, `after`, `message`).
         #[arg(long)]
         json: bool,
-        /// Judge with your login shell's environment ($SHELL -i -l), read again whenever a
-        /// shell startup file changes.
-        #[arg(long)]
-        login_shell: bool,
-        /// Seconds the login shell may take before it (and all it started) is killed.
-        #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout)]
-        shell_timeout: std::time::Duration,
+        #[command(flatten)]
+        shell: LoginShellArgs,
         /// Seconds between full rescans when nothing was seen to change (they catch what
         /// cannot be watched, such as processes running under Rosetta).
         #[arg(long, value_name = "SECS", default_value = "600", value_parser = parse_period)]
@@ -175,13 +165,32 @@ fn parse_period(s: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs_f64(secs))
 }
 
-/// How `--login-shell` runs the user's shell: it runs this very binary's `__print-env`.
-fn login_shell(timeout: std::time::Duration) -> anyhow::Result<gowarden::doctor::LoginShell> {
-    let exe = std::env::current_exe().context("finding gowarden's own path for --login-shell")?;
-    Ok(gowarden::doctor::LoginShell {
-        printer: vec![exe.into_os_string(), "__print-env".into()],
-        timeout,
-    })
+/// `--login-shell` and `--shell-timeout`, as `doctor` and `watch` take them.
+#[derive(Debug, clap::Args)]
+struct LoginShellArgs {
+    /// Judge with your login shell's environment ($SHELL -i -l), as GUI apps and editors
+    /// should see it, instead of this process's (`watch` reads it again whenever a shell
+    /// startup file changes).
+    #[arg(long)]
+    login_shell: bool,
+    /// Seconds the login shell may take before it (and all it started) is killed.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout)]
+    shell_timeout: std::time::Duration,
+}
+
+impl LoginShellArgs {
+    /// The login shell to ask, with `--login-shell`: it runs this very binary's `__print-env`.
+    fn login_shell(&self) -> anyhow::Result<Option<gowarden::doctor::LoginShell>> {
+        if !self.login_shell {
+            return Ok(None);
+        }
+        let exe =
+            std::env::current_exe().context("finding gowarden's own path for --login-shell")?;
+        Ok(Some(gowarden::doctor::LoginShell {
+            printer: vec![exe.into_os_string(), "__print-env".into()],
+            timeout: self.shell_timeout,
+        }))
+    }
 }
 
 fn main() -> ExitCode {
@@ -225,15 +234,13 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
         }
         Command::Doctor {
             json,
-            login_shell,
-            shell_timeout,
+            shell,
             all_processes,
         } => {
             let ctx = gowarden::context::Context::from_process()?;
-            let environment = if login_shell {
-                gowarden::doctor::EnvChoice::LoginShell(self::login_shell(shell_timeout)?)
-            } else {
-                gowarden::doctor::EnvChoice::Process
+            let environment = match shell.login_shell()? {
+                Some(ls) => gowarden::doctor::EnvChoice::LoginShell(ls),
+                None => gowarden::doctor::EnvChoice::Process,
             };
             let report = gowarden::doctor::scan(
                 &ctx,
@@ -289,15 +296,13 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
         },
         Command::Watch {
             json,
-            login_shell,
-            shell_timeout,
+            shell,
             rescan_every,
         } => {
             let ctx = gowarden::context::Context::from_process()?;
-            let environment = if login_shell {
-                gowarden::watch::Environment::LoginShell(self::login_shell(shell_timeout)?)
-            } else {
-                gowarden::watch::Environment::Process
+            let environment = match shell.login_shell()? {
+                Some(ls) => gowarden::watch::Environment::LoginShell(ls),
+                None => gowarden::watch::Environment::Process,
             };
             let opts = gowarden::watch::Options {
                 environment,
