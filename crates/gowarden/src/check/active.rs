@@ -31,10 +31,7 @@ pub(super) fn no_go_on_path(r: &Report) -> Vec<Finding> {
                 steps: format!(
                     "repair {} (its {} finding says how)",
                     l.path.display(),
-                    match l.state {
-                        LinkState::Loop => "symlink-loop",
-                        _ => "dangling-symlink",
-                    }
+                    super::links::code(l.state).as_str()
                 ),
             },
         ),

@@ -24,13 +24,18 @@ fn broken(r: &Report, state: LinkState) -> Vec<Finding> {
         .collect()
 }
 
-fn finding(r: &Report, l: &Link) -> Finding {
-    let is_loop = l.state == LinkState::Loop;
-    let code = if is_loop {
+/// The finding a broken link gets: `symlink-loop` for a loop, else `dangling-symlink`.
+pub(super) fn code(state: LinkState) -> Code {
+    if state == LinkState::Loop {
         Code::SymlinkLoop
     } else {
         Code::DanglingSymlink
-    };
+    }
+}
+
+fn finding(r: &Report, l: &Link) -> Finding {
+    let is_loop = l.state == LinkState::Loop;
+    let code = code(l.state);
     let via = if l.via == l.path {
         String::new()
     } else {
