@@ -187,6 +187,7 @@ function ActiveGo({ report }: { report: Report }) {
   const goroot = gorootWhy(a, report);
   const tc = report.gotoolchain ? toolchainView(report.gotoolchain, report.findings) : null;
   const effDiffers = eff && (eff.version !== a.version || eff.goroot !== a.goroot || eff.via !== "local");
+  const machine = machineLine(report);
   return (
     <Section title="Active Go" id="active">
       <div class="active-head">
@@ -238,9 +239,9 @@ function ActiveGo({ report }: { report: Report }) {
             {tc.error && <p class="why-line error">{tc.error}</p>}
           </Fact>
         )}
-        {machineLine(report) && (
+        {machine && (
           <Fact term="Machine">
-            <span>{machineLine(report)}</span>
+            <span>{machine}</span>
           </Fact>
         )}
       </dl>
