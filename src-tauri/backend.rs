@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use gowarden::context::Context;
 use gowarden::doctor::{self, CapturedEnv, EnvChoice, LoginShell};
-use gowarden::elevate::{self, Task};
 use gowarden::history::{self, Query};
 use gowarden::ipc::{DriftEvent, IpcError, IpcErrorKind, RepairOutcome, Settings};
+use gowarden::repair::elevate::{self, AdminRequest};
 use gowarden::repair::{self, RepairError, RepairRecord, Repairs, Status};
 use gowarden::report::{Action, Report};
 
@@ -168,84 +168,84 @@ impl Backend {
         match repairs.apply(&plan) {
             Ok(record) => Ok(Done::of(&record)),
             Err(e) if e.status() == Status::NeedsPrivilege => {
-                self.elevated(&repairs, Task::Repair { plan }, &e)
+                // The policy is checked here first: a change it refuses never reaches a prompt.
+                let request = elevate::request_for(&plan).map_err(|why| IpcError::from(&why))?;
+                self.elevated(&repairs, &request, &plan.finding, &e)
             }
             Err(e) => Err(IpcError::from(&e)),
         }
     }
 
-    /// Undoes the repair `id` (the newest when `None`), elevated when it must be.
+    /// Undoes the repair `id` (the newest when `None`); one made as an administrator is
+    /// undone by an administrator run, from the administrator's own record.
     pub fn undo(&self, id: Option<&str>) -> Result<Done, IpcError> {
         let repairs = self.repairs()?;
         match repairs.undo(id, false) {
             Ok(record) => Ok(Done::of(&record)),
-            Err(e) if e.status() == Status::NeedsPrivilege => {
-                // Pin the repair, so the elevated run undoes this one even if another lands.
-                let pinned = id.map(str::to_string).or_else(|| {
-                    repairs.records().ok().and_then(|r| {
-                        repair::record::undoable(&r.records, None)
-                            .ok()
-                            .map(|r| r.id.clone())
-                    })
-                });
-                self.elevated(
-                    &repairs,
-                    Task::Undo {
-                        id: pinned,
-                        force: false,
-                    },
-                    &e,
-                )
+            Err(RepairError::Elevated { id }) => {
+                let e = RepairError::Elevated { id: id.clone() };
+                let finding = repairs
+                    .records()
+                    .ok()
+                    .and_then(|r| r.records.into_iter().find(|r| r.id == id))
+                    .map(|r| r.finding)
+                    .unwrap_or_default();
+                let request = AdminRequest::undo(&id)
+                    .map_err(|bad| IpcError::from(&RepairError::from(bad)))?;
+                self.elevated(&repairs, &request, &finding, &e)
             }
             Err(e) => Err(IpcError::from(&e)),
         }
     }
 
-    /// Stages `task` for the `gowarden` CLI and runs it as an administrator (osascript's
-    /// prompt on macOS, pkexec on Linux); its outcome is the newest record of the journal.
-    fn elevated(&self, repairs: &Repairs, task: Task, why: &RepairError) -> Result<Done, IpcError> {
+    /// Runs `request` as an administrator through the system's prompt (osascript on macOS,
+    /// pkexec on Linux), with a copy of gowarden that root may run, and keeps a pointer to
+    /// root's record in the user's journal (`finding`: what the repair fixed).
+    fn elevated(
+        &self,
+        repairs: &Repairs,
+        request: &AdminRequest,
+        finding: &str,
+        why: &RepairError,
+    ) -> Result<Done, IpcError> {
         let needs = |how: String| IpcError {
             message: format!("{why}; {how}"),
             ..IpcError::from(why)
         };
-        let Some(cli) = &self.cli else {
-            return Err(needs(
-                "the gowarden command is not installed next to the app, so there is no way to ask for an administrator".into(),
-            ));
+        let helper = match elevate::helper(self.cli.as_deref()) {
+            Ok(h) => h,
+            Err(none) => {
+                return Err(IpcError {
+                    reason: Some(repair::Reason::NoHelper),
+                    ..needs(none.to_string())
+                });
+            }
         };
-        let (request, file) = elevate::stage(repairs, task)
-            .map_err(|e| IpcError::new(IpcErrorKind::Failed, e.to_string()))?;
-        let Some(cmd) = elevate::elevated_command(cli, &request.task, &file) else {
-            let _ = elevate::remove_request(repairs, &file);
+        let Some(cmd) = elevate::elevated_command(&helper, request) else {
             return Err(needs(format!(
                 "no administrator prompt is available here (install pkexec), or run: {}",
-                elevate::sudo_line(cli, &request.task, &file)
+                elevate::sudo_line(&helper, request)
             )));
         };
         let output = elevate::run(&cmd, PROMPT_TIMEOUT)
-            .map_err(|e| IpcError::new(IpcErrorKind::Failed, e.to_string()));
-        let output = match output {
-            Ok(o) => o,
-            Err(e) => {
-                let _ = elevate::remove_request(repairs, &file);
-                return Err(e);
-            }
-        };
+            .map_err(|e| IpcError::new(IpcErrorKind::Failed, e.to_string()))?;
         if output.code != Some(0) {
-            let _ = elevate::remove_request(repairs, &file);
             return Err(elevation_failed(
                 output.code,
                 &output.stdout,
                 &output.stderr,
             ));
         }
-        let records = repairs.records().map_err(|e| IpcError::from(&e))?;
-        records.records.last().map(Done::of).ok_or_else(|| {
+        let admin = admin_record(&output.stdout).ok_or_else(|| {
             IpcError::new(
                 IpcErrorKind::Internal,
-                "the administrator's run left no record",
+                "the administrator's run said it was done, but not what it did",
             )
-        })
+        })?;
+        let record = repairs
+            .remember(&admin, finding)
+            .map_err(|e| IpcError::from(&e))?;
+        Ok(Done::of(&record))
     }
 
     /// The drift journal with repairs and undos, newest first.
@@ -304,6 +304,17 @@ fn candidate_goroot(report: &Report, id: &str, target: &str) -> Result<PathBuf, 
             .map_or_else(|| Ok(PathBuf::from(target)), Ok),
         _ => Ok(PathBuf::from(target)),
     }
+}
+
+/// The record an administrator run printed (`gowarden admin ... --json`) when done.
+fn admin_record(stdout: &[u8]) -> Option<RepairRecord> {
+    #[derive(serde::Deserialize)]
+    struct Printed {
+        status: Status,
+        record: RepairRecord,
+    }
+    let p: Printed = serde_json::from_slice(stdout).ok()?;
+    (p.status == Status::Done).then_some(p.record)
 }
 
 /// Why an administrator's run did not succeed, as an IpcError: the CLI's own JSON refusal
@@ -402,9 +413,10 @@ mod tests {
 
     #[test]
     fn the_clis_own_refusal_is_passed_on() {
-        let stdout = br#"{"status":"refused","reason":"bad-request","message":"refusing the request file","sudo":null}"#;
+        let stdout = br#"{"status":"refused","reason":"not-allowed","message":"/etc/shadow is not one of the links gowarden changes as an administrator","sudo":null}"#;
         let e = elevation_failed(Some(1), stdout, b"");
         assert_eq!(e.kind, IpcErrorKind::Refused);
-        assert_eq!(e.message, "refusing the request file");
+        assert_eq!(e.reason, Some(repair::Reason::NotAllowed));
+        assert!(e.message.starts_with("/etc/shadow is not one of"), "{e:?}");
     }
 }

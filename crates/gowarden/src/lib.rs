@@ -17,7 +17,9 @@
 //! - [`ipc`]: the menu-bar app's IPC types besides the report (outcomes, settings, errors).
 //! - [`journal`]: the append-only JSON-lines journal of drift events and repairs.
 //! - [`repair`]: `gowarden repair`/`undo` — atomic, journaled, undoable fixes of the findings
-//!   a fresh scan can act on; [`elevate`] runs them as an administrator when a link is root's.
+//!   a fresh scan can act on; [`repair::elevate`] changes a link of root's through one
+//!   narrow administrator operation that root checks against a fixed policy itself.
+//! - [`quote`]: shell and AppleScript quoting for the commands gowarden prints or runs.
 //! - [`watch`]: the watcher (`gowarden watch`) that turns file events into drift events;
 //!   [`history`] reads them back from the journal (`gowarden history`).
 
@@ -26,7 +28,6 @@ pub mod check;
 pub mod context;
 pub mod doctor;
 pub mod effective;
-pub mod elevate;
 pub mod goroot;
 pub mod history;
 pub mod host;
@@ -38,6 +39,7 @@ pub mod path;
 pub mod platform;
 pub mod process;
 pub mod procs;
+pub mod quote;
 pub mod render;
 pub mod repair;
 pub mod report;

@@ -55,7 +55,7 @@ enum Command {
     /// gets a healthy Go root (Homebrew's bin/go and bin/gofmt together), and an `export
     /// GOROOT=` line in a shell startup file is commented out. Every repair is journaled and
     /// can be undone with `gowarden undo`.
-    #[command(group(clap::ArgGroup::new("what").required(true).args(["finding", "list", "apply"])))]
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["finding", "list"])))]
     Repair {
         /// The finding: its id, its code (when one finding has it), or a path it is about.
         finding: Option<String>,
@@ -75,10 +75,6 @@ enum Command {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
-        /// Carry out a request file an unprivileged run wrote (what the printed `sudo` command
-        /// and the app's administrator prompt run). It is checked again against a fresh scan.
-        #[arg(long, value_name = "FILE", conflicts_with_all = ["finding", "list", "to", "dry_run"])]
-        apply: Option<PathBuf>,
     },
     /// Undo a repair, restoring exactly what it replaced. Exit status 0 when done, 1 when
     /// refused or failed, 2 for usage errors.
@@ -92,10 +88,14 @@ enum Command {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
-        /// Carry out a request file an unprivileged run wrote.
-        #[arg(long, value_name = "FILE", conflicts_with_all = ["id", "force"])]
-        apply: Option<PathBuf>,
     },
+    /// As root: change a system Go link, the one thing gowarden does as an administrator (what
+    /// the printed `sudo` line and the app's administrator prompt run). It takes nothing from
+    /// the caller but these words, runs only from a copy of gowarden that is root's, and
+    /// checks everything itself against a fixed policy. Exit status 0 done, 1 refused or
+    /// failed, 2 usage.
+    #[command(subcommand)]
+    Admin(AdminOp),
     /// Watch the Go toolchain and print each change as it happens: a different `go`, a new
     /// version, a broken or repaired link, an installation added or removed, a finding opened
     /// or resolved. Every change is also kept for `gowarden history`. Stop with Ctrl-C.
@@ -140,6 +140,31 @@ enum Command {
     PrintEnv {
         /// The marker that frames the block.
         marker: String,
+    },
+}
+
+/// What `gowarden admin` does.
+#[derive(Subcommand)]
+enum AdminOp {
+    /// Point each link PATH, which must hold the text FROM now, at the text TO: PATH FROM TO,
+    /// once per link (at most four, all changed or none). PATH is one of the places a Go
+    /// install owns (/usr/local/go, /usr/local/bin/go, /usr/bin/go, /etc/alternatives/go,
+    /// Homebrew's when root owns them), TO leads to a healthy Go root of root's.
+    Relink {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// PATH FROM TO, for each link.
+        #[arg(required = true, num_args = 3.., value_names = ["PATH", "FROM", "TO"])]
+        links: Vec<PathBuf>,
+    },
+    /// Undo an administrator repair, by its id: the links put back as root found them.
+    Undo {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// The repair's id.
+        id: String,
     },
 }
 
@@ -270,11 +295,7 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
             dry_run,
             yes,
             json,
-            apply,
         } => {
-            if let Some(file) = apply {
-                return repair_cli::apply_request(&file, "repair", json, out);
-            }
             let args = repair_cli::RepairArgs {
                 finding,
                 list,
@@ -285,15 +306,25 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
             };
             repair_cli::repair(&args, out)
         }
-        Command::Undo {
-            id,
-            force,
-            json,
-            apply,
-        } => match apply {
-            Some(file) => repair_cli::apply_request(&file, "undo", json, out),
-            None => repair_cli::undo(id.as_deref(), force, json, out),
-        },
+        Command::Undo { id, force, json } => repair_cli::undo(id.as_deref(), force, json, out),
+        Command::Admin(op) => {
+            let (request, json) = match op {
+                AdminOp::Relink { links, json } => (
+                    gowarden::repair::elevate::AdminRequest::relink(&links),
+                    json,
+                ),
+                AdminOp::Undo { id, json } => {
+                    (gowarden::repair::elevate::AdminRequest::undo(&id), json)
+                }
+            };
+            match request {
+                Ok(request) => repair_cli::admin(request, json, out),
+                Err(bad) => {
+                    eprintln!("gowarden: {bad}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
         Command::Watch {
             json,
             shell,

@@ -253,7 +253,7 @@ export const RepairKindDescriptions: Readonly<Record<RepairKind, string>> = {
   "undo": "`gowarden undo`.",
 };
 
-export const RepairReasonValues: readonly RepairReason[] = ["not-found","ambiguous","not-repairable","not-a-candidate","not-a-symlink","unhealthy-target","changed","stale","needs-privilege","nothing-to-undo","unknown-repair","already-undone","not-done","saved-copy-missing","half-applied","unsettled","no-data-dir","journal","io","bad-request"];
+export const RepairReasonValues: readonly RepairReason[] = ["not-found","ambiguous","not-repairable","not-a-candidate","not-a-symlink","unhealthy-target","changed","stale","needs-privilege","nothing-to-undo","unknown-repair","already-undone","not-done","saved-copy-missing","half-applied","unsettled","no-data-dir","journal","io","bad-request","not-for-administrator","elevated","not-allowed","not-root","untrusted-program","no-helper"];
 export const RepairReasonDescriptions: Readonly<Record<RepairReason, string>> = {
   "not-found": "[`RepairError::NotFound`].",
   "ambiguous": "[`RepairError::Ambiguous`].",
@@ -274,7 +274,13 @@ export const RepairReasonDescriptions: Readonly<Record<RepairReason, string>> = 
   "no-data-dir": "[`RepairError::NoDataDir`].",
   "journal": "[`RepairError::Journal`].",
   "io": "[`RepairError::Io`].",
-  "bad-request": "A request file the elevated side would not act on ([`crate::elevate::RequestError`]).",
+  "bad-request": "An administrator request that does not parse ([`elevate::BadRequest`]).",
+  "not-for-administrator": "[`RepairError::NotForAdministrator`].",
+  "elevated": "[`RepairError::Elevated`].",
+  "not-allowed": "The administrator policy refuses the link, its directory or its new target ([`elevate::Refusal`]), or root's own directory is not root's alone.",
+  "not-root": "An administrator run not run as root ([`elevate::AdminError::NotRoot`]).",
+  "untrusted-program": "An administrator run from a program another account could have changed ([`elevate::AdminError::UntrustedProgram`]).",
+  "no-helper": "No copy of gowarden that an administrator may run is installed ([`elevate::NoHelper`]).",
 };
 
 export const RepairStatusValues: readonly RepairStatus[] = ["done","dry-run","refused","needs-privilege","failed"];

@@ -28,7 +28,13 @@ export type RepairReason =
   | "no-data-dir"
   | "journal"
   | "io"
-  | "bad-request";
+  | "bad-request"
+  | "not-for-administrator"
+  | "elevated"
+  | "not-allowed"
+  | "not-root"
+  | "untrusted-program"
+  | "no-helper";
 /**
  * The kinds of drift.
  *

@@ -1,15 +1,15 @@
-//! `gowarden repair` and `gowarden undo` on a terminal: the engine's plans and outcomes as
-//! text or JSON, the confirmation prompt, and the `sudo` line when a link is not ours to
-//! change. Everything it decides comes from `gowarden::repair`.
+//! `gowarden repair`, `gowarden undo` and `gowarden admin` on a terminal: the engine's plans
+//! and outcomes as text or JSON, the confirmation prompt, and the `sudo` line when a link is
+//! root's. Everything it decides comes from `gowarden::repair`.
 
 use std::io::{self, BufRead as _, IsTerminal as _, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use gowarden::context::Context;
 use gowarden::doctor;
-use gowarden::elevate::{self, Invoker, Task};
+use gowarden::repair::elevate::{self, AdminRequest};
 use gowarden::repair::{self, Plan, Reason, RepairError, RepairRecord, Repairs, Status};
 use gowarden::report::{Action, Report};
 use serde_json::json;
@@ -28,6 +28,9 @@ const REFUSED: u8 = 1;
 const USAGE: u8 = 2;
 
 pub fn repair(args: &RepairArgs, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    if let Some(code) = refuse_as_root_for_someone(args.json, out)? {
+        return Ok(code);
+    }
     let ctx = Context::from_process()?;
     let repairs = match Repairs::new(&ctx, doctor::Options::default()) {
         Ok(r) => r,
@@ -75,12 +78,12 @@ pub fn repair(args: &RepairArgs, out: &mut impl Write) -> anyhow::Result<ExitCod
         }
     }
     match repairs.apply(&plan) {
-        Ok(record) => done(&record, args.json, out),
-        Err(e) if e.status() == Status::NeedsPrivilege => {
-            let task = Task::Repair { plan };
-            let sudo = elevation(&repairs, task)?;
-            refused(&e, Some(&sudo), args.json, out)
-        }
+        Ok(record) => done(&record, None, args.json, out),
+        Err(e) if e.status() == Status::NeedsPrivilege => match elevate::request_for(&plan) {
+            Ok(request) => needs_admin(&e, &request, args.json, out),
+            // The policy refuses it: no administrator is asked, and the reason is said.
+            Err(why) => refused(&why, None, args.json, out),
+        },
         Err(e) => refused(&e, None, args.json, out),
     }
 }
@@ -91,6 +94,9 @@ pub fn undo(
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(code) = refuse_as_root_for_someone(json, out)? {
+        return Ok(code);
+    }
     let ctx = Context::from_process()?;
     let repairs = match Repairs::new(&ctx, doctor::Options::default()) {
         Ok(r) => r,
@@ -100,77 +106,98 @@ pub fn undo(
         return refused(&e, None, json, out);
     }
     match repairs.undo(id, force) {
-        Ok(record) => done(&record, json, out),
-        Err(e) if e.status() == Status::NeedsPrivilege => {
-            // Pin the repair, so the elevated run undoes this one even if another lands first.
-            let pinned = match id {
-                Some(id) => Some(id.to_string()),
-                None => repairs.records().ok().and_then(|r| {
-                    repair::record::undoable(&r.records, None)
-                        .ok()
-                        .map(|r| r.id.clone())
-                }),
+        Ok(record) => done(&record, None, json, out),
+        // Root's own record: only an administrator run undoes it, under the same policy.
+        Err(RepairError::Elevated { id: admin_id }) => {
+            let e = RepairError::Elevated {
+                id: admin_id.clone(),
             };
-            let sudo = elevation(&repairs, Task::Undo { id: pinned, force })?;
-            refused(&e, Some(&sudo), json, out)
+            match AdminRequest::undo(&admin_id) {
+                Ok(request) => needs_admin(&e, &request, json, out),
+                Err(bad) => refused(&RepairError::from(bad), None, json, out),
+            }
         }
         Err(e) => refused(&e, None, json, out),
     }
 }
 
-/// Carries out a request file (run by `sudo`, osascript or pkexec, or by the user).
-pub fn apply_request(
-    file: &Path,
-    subcommand: &str,
+/// `sudo gowarden repair` (or pkexec) would scan and repair with the caller's environment but
+/// root's rights, in root's data directory: refused, pointing at the one command that needs
+/// an administrator. (The variables are read only to refuse; nothing is taken from them.)
+fn refuse_as_root_for_someone(
+    json: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<Option<ExitCode>> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let for_someone = ["SUDO_UID", "PKEXEC_UID"]
+        .iter()
+        .any(|v| std::env::var(v).is_ok_and(|uid| uid != "0"));
+    if !(root && for_someone) {
+        return Ok(None);
+    }
+    let message = "gowarden repair and undo run as you, not through sudo or pkexec: when a link \
+                   is root's, they print the one `gowarden admin` command that needs an \
+                   administrator; nothing was changed";
+    report_refusal(
+        Status::Refused,
+        Reason::NotAllowed,
+        message,
+        None,
+        json,
+        out,
+    )
+    .map(Some)
+}
+
+/// `gowarden admin ...`: the administrator side, run as root.
+pub fn admin(request: AdminRequest, json: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    match elevate::run_admin(&request) {
+        Ok(record) => {
+            let hint = (record.kind == repair::RecordKind::Repair).then(|| {
+                let exe = std::env::current_exe().unwrap_or_else(|_| "gowarden".into());
+                elevate::sudo_line(
+                    &exe,
+                    &AdminRequest::Undo {
+                        id: record.id.clone(),
+                    },
+                )
+            });
+            done(&record, hint.as_deref(), json, out)
+        }
+        Err(e) => report_refusal(e.status(), e.reason(), &e.to_string(), None, json, out),
+    }
+}
+
+/// A change that needs an administrator: the `sudo` line that makes it through a copy of
+/// gowarden root may run, or, when there is none, how to get one.
+fn needs_admin(
+    e: &RepairError,
+    request: &AdminRequest,
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let request = match elevate::read_request(file, Invoker::current()) {
-        Ok(r) => r,
-        Err(e) => {
-            let message = e.to_string();
-            return report_refusal(
-                Status::Refused,
-                Reason::BadRequest,
-                &message,
-                None,
+    let exe = std::env::current_exe().ok();
+    match elevate::helper(exe.as_deref()) {
+        Ok(helper) => {
+            let sudo = elevate::sudo_line(&helper, request);
+            report_refusal(
+                e.status(),
+                e.reason(),
+                &e.to_string(),
+                Some(&sudo),
                 json,
                 out,
-            );
+            )
         }
-    };
-    if request.task.subcommand() != subcommand {
-        eprintln!(
-            "gowarden: {} is a request for `gowarden {} --apply`",
-            file.display(),
-            request.task.subcommand()
-        );
-        return Ok(ExitCode::from(USAGE));
-    }
-    let repairs = match request.repairs() {
-        Ok(r) => r,
-        Err(e) => {
-            let message = e.to_string();
-            return report_refusal(
-                Status::Refused,
-                Reason::BadRequest,
-                &message,
-                None,
-                json,
-                out,
-            );
-        }
-    };
-    let result = match &request.task {
-        Task::Repair { plan } => repairs.apply(plan),
-        Task::Undo { id, force } => repairs.undo(id.as_deref(), *force),
-    };
-    match result {
-        Ok(record) => {
-            let _ = elevate::remove_request(&repairs, file);
-            done(&record, json, out)
-        }
-        Err(e) => refused(&e, None, json, out),
+        Err(none) => report_refusal(
+            Status::NeedsPrivilege,
+            Reason::NoHelper,
+            &format!("{e}. {none}"),
+            None,
+            json,
+            out,
+        ),
     }
 }
 
@@ -203,14 +230,6 @@ fn kind_word(r: &RepairRecord) -> &'static str {
         repair::RecordKind::Repair => "repair",
         repair::RecordKind::Undo => "undo",
     }
-}
-
-/// Writes the request file and says how to carry it out as an administrator.
-fn elevation(repairs: &Repairs, task: Task) -> anyhow::Result<String> {
-    let exe =
-        std::env::current_exe().context("finding gowarden's own path for the sudo command")?;
-    let (request, file) = elevate::stage(repairs, task)?;
-    Ok(elevate::sudo_line(&exe, &request.task, &file))
 }
 
 fn list(
@@ -265,7 +284,14 @@ fn describe(plan: &Plan) -> String {
     s
 }
 
-fn done(record: &RepairRecord, json: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+/// A transaction carried out; `undo_hint`, the command that undoes it when it is not
+/// `gowarden undo <id>`.
+fn done(
+    record: &RepairRecord,
+    undo_hint: Option<&str>,
+    json: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     if json {
         write_json(
             out,
@@ -284,8 +310,12 @@ fn done(record: &RepairRecord, json: bool, out: &mut impl Write) -> anyhow::Resu
         if let Some(w) = &record.warning {
             eprintln!("gowarden: warning: {w}");
         }
-        if record.kind == repair::RecordKind::Repair {
-            writeln!(out, "Undo it with: gowarden undo {}", record.id)?;
+        match undo_hint {
+            Some(hint) => writeln!(out, "Undo it with: {hint}")?,
+            None if record.kind == repair::RecordKind::Repair => {
+                writeln!(out, "Undo it with: gowarden undo {}", record.id)?;
+            }
+            None => {}
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -72,6 +72,24 @@ impl Hooks {
         Hooks {}
     }
 
+    /// The hooks of an administrator run: in a debug build (the tests') from this process's
+    /// own environment, since an administrator run has no context; none in release.
+    #[cfg(debug_assertions)]
+    pub(crate) fn for_admin() -> Hooks {
+        let var = |n| std::env::var_os(n);
+        Hooks {
+            pause: var("GOWARDEN_TEST_PAUSE_AT")
+                .and_then(|v| v.into_string().ok())
+                .zip(var("GOWARDEN_TEST_PAUSE_DIR").map(PathBuf::from)),
+        }
+    }
+
+    /// The hooks of an administrator run: none in release.
+    #[cfg(not(debug_assertions))]
+    pub(crate) fn for_admin() -> Hooks {
+        Hooks {}
+    }
+
     /// Pauses here if asked to.
     #[cfg(debug_assertions)]
     pub(crate) fn checkpoint(&self, point: &str) {

@@ -10,8 +10,8 @@
 //! (`fsops`). One lock in the data directory keeps transactions of separate processes
 //! (the app, a CLI, an elevated helper) one at a time.
 
+pub mod elevate;
 mod fsops;
-mod owner;
 pub mod plan;
 pub mod record;
 
@@ -19,7 +19,6 @@ use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use crate::binary::Inspector;
 use crate::context::Context;
@@ -30,8 +29,6 @@ use crate::report::{Action, Code, Finding, LinkKind, Report};
 use crate::{shell, symlink};
 
 use fsops::{FsError, Hooks};
-pub(crate) use owner::AsOwner;
-use owner::Owner;
 pub use plan::{COMMENT_PREFIX, Plan, Sibling};
 pub use record::{Edit, JOURNAL_FILE, Outcome, RecordKind, RepairRecord};
 
@@ -184,7 +181,8 @@ pub enum RepairError {
          {}",
         paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
         if *privileged {
-            "It needs an administrator: the command below settles it first, then repairs"
+            "This user may not write there, and gowarden never settles a user's journal as \
+             root: put it back by hand"
         } else {
             "Fix that and run gowarden again: it settles the interrupted change first"
         }
@@ -212,6 +210,32 @@ pub enum RepairError {
         path: PathBuf,
         /// Where its copy should be.
         saved: PathBuf,
+    },
+    /// A startup file in a directory this user cannot write: never an administrator's to edit.
+    #[error(
+        "{} is not writable by this user, and gowarden edits a shell startup file only as its \
+         owner, never as an administrator; nothing was changed",
+        path.display()
+    )]
+    NotForAdministrator {
+        /// The startup file.
+        path: PathBuf,
+    },
+    /// The administrator policy refuses the change, so no administrator is asked.
+    #[error("{0}; nothing was changed, and no administrator is needed or allowed for it")]
+    Policy(#[from] elevate::Refusal),
+    /// The change does not fit an administrator request.
+    #[error("{0}")]
+    BadRequest(#[from] elevate::BadRequest),
+    /// The repair was made as an administrator, and only an administrator run undoes it.
+    #[error(
+        "repair {id} was made as an administrator, so undoing it needs one too (its record is \
+         the administrator's, in {})",
+        elevate::state_dir().display()
+    )]
+    Elevated {
+        /// The repair.
+        id: String,
     },
     /// There is no data directory for the journal.
     #[error("cannot find a data directory for the repair journal: set HOME or GOWARDEN_DATA_DIR")]
@@ -254,15 +278,11 @@ impl RepairError {
     /// How it ended.
     pub fn status(&self) -> Status {
         match self {
-            RepairError::NeedsPrivilege { .. } => Status::NeedsPrivilege,
-            RepairError::Unsettled { privileged, .. } => {
-                if *privileged {
-                    Status::NeedsPrivilege
-                } else {
-                    Status::Failed
-                }
+            RepairError::NeedsPrivilege { .. } | RepairError::Elevated { .. } => {
+                Status::NeedsPrivilege
             }
-            RepairError::NoDataDir
+            RepairError::Unsettled { .. }
+            | RepairError::NoDataDir
             | RepairError::Journal(_)
             | RepairError::Io { .. }
             | RepairError::HalfApplied { .. } => Status::Failed,
@@ -289,6 +309,10 @@ impl RepairError {
             RepairError::SavedCopyMissing { .. } => Reason::SavedCopyMissing,
             RepairError::HalfApplied { .. } => Reason::HalfApplied,
             RepairError::Unsettled { .. } => Reason::Unsettled,
+            RepairError::NotForAdministrator { .. } => Reason::NotForAdministrator,
+            RepairError::Policy(r) => r.reason(),
+            RepairError::BadRequest(_) => Reason::BadRequest,
+            RepairError::Elevated { .. } => Reason::Elevated,
             RepairError::NoDataDir => Reason::NoDataDir,
             RepairError::Journal(_) => Reason::Journal,
             RepairError::Io { .. } => Reason::Io,
@@ -342,8 +366,23 @@ pub enum Reason {
     Journal,
     /// [`RepairError::Io`].
     Io,
-    /// A request file the elevated side would not act on ([`crate::elevate::RequestError`]).
+    /// An administrator request that does not parse ([`elevate::BadRequest`]).
     BadRequest,
+    /// [`RepairError::NotForAdministrator`].
+    NotForAdministrator,
+    /// [`RepairError::Elevated`].
+    Elevated,
+    /// The administrator policy refuses the link, its directory or its new target
+    /// ([`elevate::Refusal`]), or root's own directory is not root's alone.
+    NotAllowed,
+    /// An administrator run not run as root ([`elevate::AdminError::NotRoot`]).
+    NotRoot,
+    /// An administrator run from a program another account could have changed
+    /// ([`elevate::AdminError::UntrustedProgram`]).
+    UntrustedProgram,
+    /// No copy of gowarden that an administrator may run is installed
+    /// ([`elevate::NoHelper`]).
+    NoHelper,
 }
 
 /// What a start found of transactions a crash interrupted, and settled.
@@ -469,7 +508,6 @@ pub struct Repairs {
     data_dir: PathBuf,
     journal: Journal,
     hooks: Hooks,
-    owner: Option<Owner>,
 }
 
 impl Repairs {
@@ -488,16 +526,6 @@ impl Repairs {
             ctx: ctx.clone(),
             options,
             data_dir,
-            owner: None,
-        }
-    }
-
-    /// The same, for an elevated helper working for user `uid`: everything in the data
-    /// directory is then read and written with that user's ids (see `owner`).
-    pub(crate) fn acting_for(self, uid: u32, gid: u32) -> Repairs {
-        Repairs {
-            owner: Some(Owner { uid, gid }),
-            ..self
         }
     }
 
@@ -528,7 +556,6 @@ impl Repairs {
 
     /// Every record kept, oldest first.
     pub fn records(&self) -> Result<Records<RepairRecord>, RepairError> {
-        let _as = self.as_owner()?;
         Ok(self.journal.read_all()?)
     }
 
@@ -685,6 +712,9 @@ impl Repairs {
                 }
             })?
             .clone();
+        if target.elevated {
+            return Err(RepairError::Elevated { id: target.id });
+        }
         for u in &settled.unresolved {
             u.refuse(&target.edits)?;
         }
@@ -753,33 +783,27 @@ impl Repairs {
         )
     }
 
-    /// Makes sure the journal and lock exist, owned by this user, before an elevated helper
-    /// writes to them (so they never end up owned by root).
-    pub fn prepare(&self) -> Result<(), RepairError> {
-        drop(self.lock()?);
-        let _as = self.as_owner()?;
-        OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(self.journal.path())
-            .map_err(io_err("create", self.journal.path()))?;
-        Ok(())
-    }
-
-    /// Takes on the owner's ids while the guard lives, for I/O in the data directory; does
-    /// nothing unless this is an elevated helper working for a user.
-    pub(crate) fn as_owner(&self) -> Result<Option<AsOwner>, RepairError> {
-        self.owner.map(Owner::assume).transpose().map_err(io_err(
-            "take on the requesting user's ids for",
-            &self.data_dir,
-        ))
+    /// Keeps in this user's journal a pointer to what an administrator run did for them (its
+    /// outcome `admin`, as that run reported it), for history and undo: a copy marked
+    /// [`RepairRecord::elevated`], with the same id and `finding` (the one the repair fixed).
+    pub fn remember(
+        &self,
+        admin: &RepairRecord,
+        finding: &str,
+    ) -> Result<RepairRecord, RepairError> {
+        let mut rec = admin.clone();
+        rec.elevated = true;
+        rec.reconciled = false;
+        rec.finding = finding.to_string();
+        rec.warning = None;
+        let _lock = self.lock()?;
+        self.append(&rec)?;
+        rec.warning = admin.warning.clone();
+        Ok(rec)
     }
 
     /// Appends a record to the journal.
     fn append(&self, rec: &RepairRecord) -> Result<(), RepairError> {
-        let _as = self.as_owner()?;
         Ok(self.journal.append(rec)?)
     }
 
@@ -790,7 +814,6 @@ impl Repairs {
     /// The exclusive lock every transaction and reconciliation holds; released when dropped
     /// (or when the process dies).
     fn lock(&self) -> Result<File, RepairError> {
-        let _as = self.as_owner()?;
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -824,7 +847,8 @@ impl Repairs {
     fn reconcile_locked(&self) -> Result<Reconciliation, RepairError> {
         let records = self.records()?.records;
         let mut out = Reconciliation::default();
-        'next: for r in record::latest(&records) {
+        // A record of an administrator's is only a pointer to root's own: never acted on here.
+        'next: for r in record::latest(&records).into_iter().filter(|r| !r.elevated) {
             let half_applied = match r.outcome {
                 Outcome::Pending => false,
                 Outcome::HalfApplied => true,
@@ -1014,6 +1038,7 @@ impl Repairs {
             reconciled: false,
             message,
             error: None,
+            elevated: false,
             warning: None,
         };
         self.append(&rec)?;
@@ -1076,8 +1101,8 @@ impl Repairs {
                     ));
                     steps.push(format!(
                         "ln -sfn {} {}",
-                        crate::elevate::sh_word(before.as_os_str().as_encoded_bytes()),
-                        crate::elevate::sh_word(e.path().as_os_str().as_encoded_bytes())
+                        crate::quote::sh_word(before.as_os_str().as_encoded_bytes()),
+                        crate::quote::sh_word(e.path().as_os_str().as_encoded_bytes())
                     ));
                 }
                 (
@@ -1092,12 +1117,12 @@ impl Repairs {
                     states.push(format!("{path} still has line {line} changed"));
                     steps.push(format!(
                         "cp {} {}",
-                        crate::elevate::sh_word(
+                        crate::quote::sh_word(
                             self.saved_path(before_sha256)
                                 .as_os_str()
                                 .as_encoded_bytes()
                         ),
-                        crate::elevate::sh_word(real.as_os_str().as_encoded_bytes())
+                        crate::quote::sh_word(real.as_os_str().as_encoded_bytes())
                     ));
                 }
             }
@@ -1293,7 +1318,6 @@ impl Repairs {
 
     /// A saved file's content, if it is there and intact.
     fn saved(&self, sha: &str) -> Option<Vec<u8>> {
-        let _as = self.as_owner().ok()?;
         fsops::read_nofollow(&self.saved_path(sha))
             .ok()
             .filter(|b| fsops::sha256(b) == sha)
@@ -1305,7 +1329,6 @@ impl Repairs {
         if self.saved(&sha).is_some() {
             return Ok(());
         }
-        let _as = self.as_owner()?;
         let dir = self.data_dir.join("saved");
         fs::DirBuilder::new()
             .recursive(true)
@@ -1335,26 +1358,10 @@ impl Repairs {
         fsops::sync_parent(&path).map_err(fail)
     }
 
-    /// A new transaction id: the time, and four hex digits that differ between processes.
+    /// A new transaction id.
     fn new_id(&self) -> Result<String, RepairError> {
         let ids: Vec<String> = self.records()?.records.into_iter().map(|r| r.id).collect();
-        let stamp: String = record::rfc3339(self.ctx.now())
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
-        let nanos = self
-            .ctx
-            .now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let mut n = (nanos ^ (std::process::id() << 12)).wrapping_mul(0x9E37_79B9);
-        loop {
-            let id = format!("{}-{}-{:04x}", &stamp[..8], &stamp[8..], n >> 16);
-            if !ids.contains(&id) {
-                return Ok(id);
-            }
-            n = n.wrapping_add(0x1_0000);
-        }
+        Ok(record::new_id(&ids, self.ctx.now()))
     }
 }
 
@@ -1559,6 +1566,7 @@ mod tests {
             reconciled: false,
             message: "m".into(),
             error: None,
+            elevated: false,
             warning: None,
         }
     }

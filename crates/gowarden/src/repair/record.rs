@@ -197,6 +197,11 @@ pub struct RepairRecord {
     /// What went wrong, when something did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Made as an administrator: in a user's journal, a copy of the record with the same id
+    /// in the administrator's own journal (`elevate::state_dir`), which is the one that counts;
+    /// only an administrator run undoes it, and a user's run never settles or acts on it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub elevated: bool,
     /// For the caller only, never in the journal: something to tell the user about a
     /// transaction that did happen (its outcome could not be journaled).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -288,6 +293,23 @@ pub fn decide_half_applied(seen: &[Seen]) -> Decision {
         Decision::NothingChanged
     } else {
         Decision::RollBack(done)
+    }
+}
+
+/// A new transaction id, not among `taken`: the time, and four hex digits that differ
+/// between processes.
+pub(crate) fn new_id(taken: &[String], now: SystemTime) -> String {
+    let stamp: String = rfc3339(now).chars().filter(char::is_ascii_digit).collect();
+    let nanos = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut n = (nanos ^ (std::process::id() << 12)).wrapping_mul(0x9E37_79B9);
+    loop {
+        let id = format!("{}-{}-{:04x}", &stamp[..8], &stamp[8..], n >> 16);
+        if !taken.contains(&id) {
+            return id;
+        }
+        n = n.wrapping_add(0x1_0000);
     }
 }
 
@@ -433,6 +455,7 @@ mod tests {
             reconciled: false,
             message: "m".into(),
             error: None,
+            elevated: false,
             warning: None,
         }
     }

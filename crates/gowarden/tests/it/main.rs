@@ -6,6 +6,7 @@
 #![allow(clippy::disallowed_methods)]
 #![allow(clippy::unwrap_used)]
 
+mod admin;
 mod differential;
 mod doctor;
 mod fuzz_regressions;
