@@ -45,6 +45,9 @@ pub struct Backend {
     ctx: Context,
     data_dir: Option<PathBuf>,
     cli: Option<PathBuf>,
+    /// The program that asks for an administrator, pkexec-style; `None`: the system's
+    /// (`elevate::elevated_command`).
+    pkexec: Option<PathBuf>,
     captured: RwLock<Option<CapturedEnv>>,
     report: RwLock<Option<Arc<Report>>>,
     settings: Mutex<Settings>,
@@ -68,11 +71,21 @@ impl Backend {
             ctx,
             data_dir,
             cli,
+            pkexec: None,
             captured: RwLock::new(None),
             report: RwLock::new(None),
             settings: Mutex::new(settings),
             settings_warning: Mutex::new(warning),
             changing: tauri::async_runtime::Mutex::new(()),
+        }
+    }
+
+    /// The same, asking for an administrator through `pkexec` (a program used as pkexec is:
+    /// `pkexec PROGRAM ARGS...`) instead of the system's prompt.
+    pub fn with_pkexec(self, pkexec: PathBuf) -> Backend {
+        Backend {
+            pkexec: Some(pkexec),
+            ..self
         }
     }
 
@@ -221,7 +234,11 @@ impl Backend {
                 });
             }
         };
-        let Some(cmd) = elevate::elevated_command(&helper, request) else {
+        let cmd = match &self.pkexec {
+            Some(pkexec) => Some(elevate::pkexec_command(pkexec, &helper, request)),
+            None => elevate::elevated_command(&helper, request),
+        };
+        let Some(cmd) = cmd else {
             return Err(needs(format!(
                 "no administrator prompt is available here (install pkexec), or run: {}",
                 elevate::sudo_line(&helper, request)

@@ -39,4 +39,6 @@ pub fn build<R: tauri::Runtime>(builder: tauri::Builder<R>, backend: Backend) ->
 }
 
 #[cfg(test)]
+mod admin_tests;
+#[cfg(test)]
 mod ipc_tests;
