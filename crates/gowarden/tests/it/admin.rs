@@ -324,6 +324,27 @@ fn a_root_owned_usr_local_go_is_repaired_through_pkexec_and_undone_from_roots_ow
         .collect();
     assert!(home.is_empty(), "root wrote in the user's home: {home:?}");
 
+    // The user's journal points at root's record (as the app writes it after the prompt):
+    // the user's `gowarden undo` then says which administrator command undoes it.
+    let mut pointer = v["record"].clone();
+    pointer["elevated"] = Value::Bool(true);
+    pointer["finding"] = "dangling-symlink".into();
+    let data = ns.at("/var/lib/nobody/.local/share/gowarden");
+    let mut journal = std::fs::read(data.join("repairs.jsonl")).unwrap_or_default();
+    journal.extend(format!("{pointer}\n").bytes());
+    std::fs::write(data.join("repairs.jsonl"), journal).unwrap();
+    let out = ns.as_nobody(&["undo", "--json"]);
+    let u = out.json();
+    assert_eq!(
+        (&u["status"], &u["reason"], &u["sudo"]),
+        (
+            &Value::from("needs-privilege"),
+            &Value::from("elevated"),
+            &Value::from(format!("sudo {HELPER} admin undo {id}"))
+        ),
+        "{u:#}"
+    );
+
     // The undo is root's record, undone under the same policy; once.
     done(&ns.admin(&["undo", &id]));
     assert_eq!(

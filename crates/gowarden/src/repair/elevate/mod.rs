@@ -1,14 +1,14 @@
 //! Changing a link that only an administrator may change, as macOS's and polkit's privileged
 //! helpers are meant to: one small, fixed operation that root validates entirely itself.
 //!
-//! - [`request`]: the operation, "change the symlink at P from its text T to the text N" (or
+//! - `request`: the operation, "change the symlink at P from its text T to the text N" (or
 //!   undo such a change), carried as a few words on the command line and nothing else.
-//! - [`policy`]: the fixed list of links it may change ([`PLACES`]) and what they may lead to
+//! - `policy`: the fixed list of links it may change ([`PLACES`]) and what they may lead to
 //!   (a healthy Go root of root's, for this host). Both sides check it: this one before it
 //!   asks for an administrator, so a request the policy refuses never reaches a prompt.
-//! - [`trust`]: walking paths through directory handles, without following symlinks, judging
+//! - `trust`: walking paths through directory handles, without following symlinks, judging
 //!   each component's owner and mode.
-//! - [`admin`]: the root side (`gowarden admin ...`), with its own journal and lock in
+//! - `admin`: the root side (`gowarden admin ...`), with its own journal and lock in
 //!   [`state_dir`]. It never reads anything of the user's.
 //!
 //! This side, the user's, builds the request from a plan, finds a copy of gowarden that root
