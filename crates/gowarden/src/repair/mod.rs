@@ -8,7 +8,8 @@
 //! after ([`record`]); a transaction a crash interrupted is settled from what is on disk by the
 //! next one ([`Repairs::reconcile`]). Writes are atomic swaps in the same directory
 //! (`fsops`). One lock in the data directory keeps transactions of separate processes
-//! (the app, a CLI, an elevated helper) one at a time.
+//! (the app, a CLI) one at a time. A link of root's is changed only through [`elevate`]'s one
+//! administrator operation, which keeps its own journal and lock and never reads these.
 
 pub mod elevate;
 mod error;

@@ -173,12 +173,12 @@ fn admin_argv(helper: &Path, request: &AdminRequest) -> Vec<OsString> {
     argv
 }
 
-/// macOS: `osascript -e 'do shell script "..." with prompt "..." with administrator
-/// privileges'`: the system's administrator prompt, saying what will change, then the
-/// command as root.
+/// macOS: `osascript -e 'do shell script "..." with administrator privileges with prompt
+/// "..."'`: the system's administrator prompt, saying what will change, then the command as
+/// root.
 pub fn osascript_command(helper: &Path, request: &AdminRequest) -> ElevatedCommand {
     let script = format!(
-        "do shell script {} with prompt {} with administrator privileges",
+        "do shell script {} with administrator privileges with prompt {}",
         applescript_string(&sh_command(&admin_argv(helper, request))),
         applescript_string(&request.prompt())
     );
@@ -254,8 +254,9 @@ mod tests {
         assert_eq!(cmd.args.len(), 2, "-e and the script: no shell in between");
         let script = cmd.args[1].to_str().expect("the script is text");
         let rest = script.strip_prefix("do shell script ").unwrap();
-        let (command, rest) = rest.split_once(" with prompt ").unwrap();
-        let prompt = rest.strip_suffix(" with administrator privileges").unwrap();
+        let (command, prompt) = rest
+            .split_once(" with administrator privileges with prompt ")
+            .unwrap();
         let expected: Vec<Vec<u8>> = admin_argv(&exe, &relink())
             .into_iter()
             .map(OsString::into_vec)
