@@ -11,7 +11,8 @@ use std::time::{Instant, SystemTime};
 use crate::check;
 use crate::history::Event;
 use crate::install::{Installation, Source};
-use crate::report::{self, InputKind, Report, Status, WatchHealth};
+use crate::path;
+use crate::report::{self, InputKind, LinkState, Report, Status, WatchHealth};
 use crate::watch::{Timestamp, Timing, Trigger, Update};
 
 /// Takes a report of the machine: the doctor, or a fake in tests.
@@ -56,8 +57,8 @@ struct Interest {
     /// Paths whose own change matters: links, `go` in PATH directories, watched files, and
     /// every input itself.
     exact: BTreeSet<PathBuf>,
-    /// Every input: a change to one of its ancestors matters too (it may have appeared,
-    /// vanished or been replaced).
+    /// Every input, and every broken link's missing target: a change to one of its
+    /// ancestors matters too (it may have appeared, vanished or been replaced).
     inputs: Vec<PathBuf>,
     /// Install roots, and which of their children may be a Go tree.
     roots: Vec<(PathBuf, Source)>,
@@ -259,7 +260,11 @@ fn attach(report: &mut Report, health: WatchHealth) {
 
 /// The directories to watch for `report`'s inputs: each directory input itself, each file
 /// input's directory (an editor's save replaces the file, and a missing file may appear),
-/// and for what does not exist (yet, or any more), its nearest existing ancestor.
+/// and for what does not exist (yet, or any more), its nearest existing ancestor. A broken
+/// link's missing target counts as a file input: whatever puts something there again (a
+/// rename back, a copy, an unpack) repairs the link, so the watcher must see it arrive. Not
+/// at `/`, though: a link into a tree gone from the top down is left to the periodic rescan,
+/// as FSEvents would stream every change on the disk to a watch on `/`.
 pub(crate) fn watch_set(report: &Report) -> Vec<PathBuf> {
     let mut out = BTreeSet::new();
     for input in report.inputs() {
@@ -272,7 +277,28 @@ pub(crate) fn watch_set(report: &Report) -> Vec<PathBuf> {
             out.insert(d);
         }
     }
+    // A missing target is spelled as resolved (`/private/var/...` for `/var/...` on macOS):
+    // a directory already watched under another name is not watched twice.
+    let ids: BTreeSet<(u64, u64)> = out.iter().filter_map(|d| path::file_id(d)).collect();
+    for target in missing_targets(report) {
+        if let Some(d) = target.parent().and_then(nearest_existing)
+            && d.parent().is_some()
+            && path::file_id(&d).is_none_or(|id| !ids.contains(&id))
+        {
+            out.insert(d);
+        }
+    }
     out.into_iter().collect()
+}
+
+/// Where each broken link leads to nothing: the path its chain ended at, which is missing
+/// (or loops).
+fn missing_targets(report: &Report) -> impl Iterator<Item = &Path> {
+    report
+        .links
+        .iter()
+        .filter(|l| l.state != LinkState::Ok)
+        .filter_map(|l| l.points_to.as_deref())
 }
 
 fn is_dir_input(kind: InputKind) -> bool {
@@ -321,9 +347,12 @@ impl Interest {
                 .flat_map(|g| g.chain.iter().map(|h| h.path.clone())),
         );
         exact.extend(report.path.iter().map(|e| e.dir.join("go")));
+        // A broken link's missing target counts as an input: the link heals when it (or a
+        // directory on the way to it) appears, under whatever name the install roots ignore.
+        let missing = missing_targets(report).map(Path::to_path_buf);
         Interest {
             exact,
-            inputs: inputs.into_iter().map(|i| i.path).collect(),
+            inputs: inputs.into_iter().map(|i| i.path).chain(missing).collect(),
             roots: report
                 .install_roots
                 .iter()
@@ -378,6 +407,12 @@ fn whole(i: &Installation) -> bool {
 
 /// The trees the new report catches in motion: installations that are new or were whole and
 /// are not whole now, and candidate directories not (yet) inside a whole installation.
+///
+/// "Inside" is judged on real paths too: installations are listed once per real tree, under
+/// the first path found for it, so `/usr/local/go1.23.4` renamed back into place behind the
+/// link `/usr/local/go -> go1.23.4` is the installation listed as `/usr/local/go`. Judged by
+/// name alone it would never be whole, and the repaired report would wait out
+/// `arrival_grace`.
 fn in_motion(before: &Report, after: &Report, candidates: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let was_whole = |root: &Path| {
         before
@@ -391,17 +426,30 @@ fn in_motion(before: &Report, after: &Report, candidates: &BTreeSet<PathBuf>) ->
         .iter()
         .filter(|i| !whole(i) && was_whole(&i.goroot) != Some(false))
         .map(|i| i.goroot.clone());
+    let whole_roots: Vec<(&Path, PathBuf)> = after
+        .installations
+        .iter()
+        .filter(|i| whole(i))
+        .map(|i| (i.goroot.as_path(), real_path(&i.goroot)))
+        .collect();
     let pending = candidates
         .iter()
         .filter(|c| {
-            c.is_dir()
-                && !after
-                    .installations
-                    .iter()
-                    .any(|i| i.goroot.starts_with(c) && whole(i))
+            if !c.is_dir() {
+                return false;
+            }
+            let real = real_path(c);
+            !whole_roots
+                .iter()
+                .any(|(root, real_root)| root.starts_with(c) || real_root.starts_with(&real))
         })
         .cloned();
     torn.chain(pending).collect()
+}
+
+/// `p` with every link resolved, or as it is when that fails (it is gone).
+fn real_path(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// How many entries the trees hold two levels deep: it changes while an unpack or a delete
@@ -437,7 +485,7 @@ mod tests {
     use crate::host::Runs;
     use crate::install::InstallRoot;
     use crate::path::{Entry, EntryKind};
-    use crate::report::{ChangeKind, PollReason, PolledDir};
+    use crate::report::{ChangeKind, Link, LinkKind, PollReason, PolledDir};
 
     /// Scans that hand out prepared reports in turn (the last one forever), counting calls.
     #[derive(Clone, Default)]
@@ -814,6 +862,70 @@ mod tests {
         assert_eq!(kinds(&u), [ChangeKind::InstallationAdded]);
     }
 
+    /// Issue 18: `/usr/local/go -> go1.24.0` with go1.24.0 moved away, then moved back.
+    /// Discovery lists the one real tree under the link's name, so the tree that arrived is
+    /// whole under another name: it must not be held back as still arriving.
+    #[test]
+    fn a_goroot_renamed_back_behind_its_link_is_not_held_as_arriving() {
+        let tmp = tempfile::tempdir().unwrap();
+        let local = tmp.path().join("usr/local");
+        let tree = local.join("go1.24.0");
+        let link = local.join("go");
+        let stash = tmp.path().join("stash");
+        std::fs::create_dir_all(&local).unwrap();
+        arriving_tree(&stash, true);
+        std::os::unix::fs::symlink("go1.24.0", &link).unwrap();
+        let with = |state: LinkState, installations: Vec<Installation>| {
+            let mut r = fixture::report("linux/amd64");
+            r.install_roots = vec![
+                InstallRoot {
+                    source: Source::Official,
+                    dir: link.clone(),
+                },
+                InstallRoot {
+                    source: Source::Tarball,
+                    dir: local.clone(),
+                },
+            ];
+            r.links = vec![Link {
+                path: link.clone(),
+                target: "go1.24.0".into(),
+                kind: LinkKind::Goroot,
+                state,
+                points_to: Some(tree.clone()),
+                owner: Source::Tarball,
+                via: link.join("bin"),
+            }];
+            r.installations = installations;
+            r
+        };
+        let listed = fixture::install(
+            link.to_str().unwrap(),
+            "go1.24.0",
+            Source::Official,
+            Runs::Native,
+        );
+        let (script, backend, clock) = (Script::default(), FakeBackend::default(), Clock::new());
+        script.then(with(LinkState::Dangling, Vec::new()));
+        script.then(with(LinkState::Ok, vec![listed]));
+        let (mut core, _) = start(&script, &backend, &clock);
+
+        // `mv` puts it back: one rename, whole at once.
+        std::fs::rename(&stash, &tree).unwrap();
+        core.touched(clock.at(1000).0, [tree.clone()]);
+        let u = core
+            .poll(clock.at(1100).0, clock.at(1100).1)
+            .expect("repaired once settled, not after arrival_grace");
+        assert!(core.hold.is_none());
+        let repaired: Vec<_> = u
+            .events
+            .iter()
+            .filter(|e| e.kind == ChangeKind::LinkRepaired)
+            .collect();
+        assert_eq!(repaired.len(), 1, "{:#?}", u.events);
+        assert_eq!(repaired[0].subject, link.display().to_string());
+    }
+
     #[test]
     fn polling_fallback_is_a_finding_and_an_event() {
         let (script, backend, clock) = (Script::default(), FakeBackend::default(), Clock::new());
@@ -857,5 +969,38 @@ mod tests {
             watch_set(&r),
             [t.join("bin"), t.join("home"), t.join("home/sdk")]
         );
+    }
+
+    /// Issue 18: a broken link heals when its target reappears, so where that would happen
+    /// is watched, and a change on the way there matters.
+    #[test]
+    fn a_broken_links_missing_target_is_watched_where_it_would_reappear() {
+        let tmp = tempfile::tempdir().unwrap();
+        let t = tmp.path();
+        std::fs::create_dir_all(t.join("bin")).unwrap();
+        std::fs::create_dir_all(t.join("apps")).unwrap();
+        let dangling = |path: PathBuf, to: PathBuf| Link {
+            target: to.clone(),
+            points_to: Some(to),
+            path: path.clone(),
+            via: path,
+            kind: LinkKind::GoBinary,
+            state: LinkState::Dangling,
+            owner: Source::Unknown,
+        };
+        let mut r = fixture::report("linux/amd64");
+        // `~/bin/go -> ~/apps/go1.22/bin/go` with `~/apps/go1.22` moved away, and a link into
+        // a tree gone from the top down (not watched at `/`).
+        r.links = vec![
+            dangling(t.join("bin/go"), t.join("apps/go1.22/bin/go")),
+            dangling(t.join("bin/gofmt"), "/nonexistent/gofmt".into()),
+        ];
+        assert_eq!(watch_set(&r), [t.join("apps"), t.join("bin")]);
+        let interest = Interest::of(&r);
+        assert_eq!(interest.matters(&t.join("apps/go1.22")), Some(false));
+        assert_eq!(interest.matters(&t.join("apps/go1.21")), None);
+        // Half way back (`mkdir -p`): the nearest existing ancestor is watched now.
+        std::fs::create_dir_all(t.join("apps/go1.22/bin")).unwrap();
+        assert_eq!(watch_set(&r), [t.join("apps/go1.22/bin"), t.join("bin")]);
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::util::{Dir, Machine, shell};
+use crate::util::{Dir, Machine, copy_tree, shell};
 
 /// How long to wait for one line before calling it a hang.
 const HANG: Duration = Duration::from_secs(30);
@@ -384,6 +384,95 @@ fn a_15000_file_goroot_appearing_is_one_installation_added_and_removing_it_one_r
     assert_eq!(kinds(&removed), ["installation-removed"], "{removed:#?}");
     assert!(w.drain_with_sentinel().is_empty());
     assert_eq!(w.stop(libc::SIGINT), Some(0));
+}
+
+/// The library's updates until an event of `kind` about `subject`: the events up to and
+/// including it.
+fn until_event(
+    updates: &Receiver<gowarden::watch::Update>,
+    kind: gowarden::report::ChangeKind,
+    subject: &Path,
+) -> Vec<gowarden::history::Event> {
+    let mut seen = Vec::new();
+    loop {
+        let Ok(u) = updates.recv_timeout(HANG) else {
+            panic!(
+                "no {kind:?} about {} within {HANG:?}; events so far: {seen:#?}",
+                subject.display()
+            );
+        };
+        for e in u.events {
+            let done = e.kind == kind && Path::new(&e.subject) == subject;
+            seen.push(e);
+            if done {
+                return seen;
+            }
+        }
+    }
+}
+
+/// Issue 18: `/usr/local/go -> go1.22.10`, and go1.22.10 moved away is a `link-broken`.
+/// However it comes back (renamed into place, copied in file by file, or the link made anew
+/// to another tree), the watcher must say the link works again.
+///
+/// The tree that comes back is listed under the link's name (`/usr/local/go`), as discovery
+/// lists one real tree once; judged by its own name it never looked whole, and the repaired
+/// report waited out the arrival grace. Here that grace is longer than the hang guard, so
+/// waiting it out is a failure rather than a slow pass: a tree that is there and whole must
+/// end the wait by itself.
+#[test]
+fn a_goroot_moved_away_and_renamed_back_is_reported_repaired() {
+    use gowarden::report::ChangeKind;
+    let m = Machine::new("linux/amd64");
+    let tree = m.install("go1.22.10-linux-amd64", &m.sys("/usr/local/go1.22.10"));
+    m.install("go1.23.2-linux-amd64", &m.sys("/usr/local/go1.23.2"));
+    let link = m.sys("/usr/local/go");
+    m.link("go1.22.10", &link);
+    m.path(link.join("bin"));
+    let opts = gowarden::watch::Options {
+        timing: gowarden::watch::Timing {
+            arrival_grace: Duration::from_secs(3600),
+            arrival_limit: Duration::from_secs(3600),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let (watcher, updates) = gowarden::watch::Watcher::channel(m.context(), opts).unwrap();
+    let first = updates.recv_timeout(HANG).expect("the first report");
+    let summary = first.report.summary();
+    assert!(summary.starts_with("go1.22.10"), "{summary}");
+
+    // Moves the tree out of the way and waits for the link to be reported broken.
+    let away = |stash: &str| {
+        let stash = m.work().join(stash);
+        std::fs::rename(&tree, &stash).unwrap();
+        let broken = until_event(&updates, ChangeKind::LinkBroken, &link);
+        assert_eq!(
+            broken.last().unwrap().before.as_deref(),
+            Some("go1.22.10"),
+            "{broken:#?}"
+        );
+        stash
+    };
+
+    // `mv` back: one rename into place.
+    let stash = away("stash-1");
+    std::fs::rename(&stash, &tree).unwrap();
+    let back = until_event(&updates, ChangeKind::LinkRepaired, &link);
+    assert_eq!(back.last().unwrap().after.as_deref(), Some("go1.22.10"));
+
+    // `cp -r` back: the directory first, then its files one by one.
+    let stash = away("stash-2");
+    copy_tree(&stash, &tree);
+    let back = until_event(&updates, ChangeKind::LinkRepaired, &link);
+    assert_eq!(back.last().unwrap().after.as_deref(), Some("go1.22.10"));
+
+    // A new link, to the other tree.
+    away("stash-3");
+    relink("go1.23.2", &link);
+    let back = until_event(&updates, ChangeKind::LinkRepaired, &link);
+    assert_eq!(back.last().unwrap().after.as_deref(), Some("go1.23.2"));
+    watcher.stop();
 }
 
 fn count_files(dir: &Path) -> usize {
