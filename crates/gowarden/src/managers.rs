@@ -3,8 +3,9 @@
 //! run; the manager's own files are read (FACTS.md §7, §10).
 //!
 //! - goenv (`libexec/goenv-version-name`, `-version-file`, `-version-file-read`, `-exec`):
-//!   `GOENV_VERSION`, else the nearest `.go-version` or `go.mod` (its `toolchain` line, else its
-//!   `go` line) from the working directory up, else `$GOENV_ROOT/version`, else `system`.
+//!   `GOENV_VERSION`, else the nearest `.go-version` from the working directory up (or, only
+//!   with `GOENV_GOMOD_VERSION_ENABLE=1`, a nearer `go.mod`: its `toolchain` line, else its
+//!   `go` line), else `$GOENV_ROOT/version`, else `system`.
 //!   Colon-separated lists take the first installed. `goenv exec` sets `GOROOT` to the install
 //!   unless `GOENV_DISABLE_GOROOT=1`.
 //! - asdf (golang plugin): `ASDF_GOLANG_VERSION`, else the nearest `.tool-versions` with a
@@ -107,20 +108,21 @@ fn goenv(ctx: &Context, root: &Path) -> Result<Choice, Unresolved> {
         let start = ctx
             .var("GOENV_DIR")
             .map_or_else(|| ctx.cwd().to_path_buf(), PathBuf::from);
+        // goenv looks at go.mod only when asked to, with exactly "1" (its version-file).
+        let names: &[&str] = if gomod_enabled(ctx) {
+            &[".go-version", "go.mod"]
+        } else {
+            &[".go-version"]
+        };
         let file = start
             .ancestors()
-            .find_map(|d| {
-                [".go-version", "go.mod"]
-                    .into_iter()
-                    .map(|n| d.join(n))
-                    .find(|p| p.exists())
-            })
+            .find_map(|d| names.iter().map(|n| d.join(n)).find(|p| p.exists()))
             .unwrap_or_else(|| root.join("version"));
         (goenv_read(&file), Decider::File { path: file })
     };
     let versions = value.unwrap_or_default();
     let sets_goroot = ctx.var_str("GOENV_DISABLE_GOROOT").as_deref() != Some("1");
-    let gomod = ctx.var("GOENV_GOMOD_VERSION_ENABLE").is_some();
+    let gomod = gomod_enabled(ctx);
     let installs = root.join("versions");
     if versions.is_empty() || versions == "system" {
         return Ok(Choice {
@@ -160,6 +162,11 @@ fn goenv(ctx: &Context, root: &Path) -> Result<Choice, Unresolved> {
         decided_by,
         not_installed: true,
     })
+}
+
+/// `GOENV_GOMOD_VERSION_ENABLE=1`: goenv then reads a project's go.mod for the version.
+fn gomod_enabled(ctx: &Context) -> bool {
+    ctx.var_str("GOENV_GOMOD_VERSION_ENABLE").as_deref() == Some("1")
 }
 
 /// goenv's version-file-read: for go.mod the toolchain line's version, else the go line's;
@@ -484,29 +491,48 @@ mod tests {
         );
     }
 
+    /// The held-out scenario of issue 18: a goenv shim in a module whose go.mod says `go
+    /// 1.22`. Without GOENV_GOMOD_VERSION_ENABLE=1 goenv never reads go.mod, so the version
+    /// file decides and the build works.
     #[test]
-    fn goenv_reads_go_mod_when_nearer() {
+    fn goenv_reads_go_mod_only_when_enabled() {
         let t = tempfile::tempdir().unwrap();
         let root = t.path().join(".goenv");
         dir(&root.join("versions/1.23.2"));
         fs::write(t.path().join(".go-version"), "1.23.2\n").unwrap();
         let m = t.path().join("mod");
         dir(&m);
-        fs::write(m.join("go.mod"), "module m\n\ngo 1.23\n").unwrap();
-        let e = goenv(&ctx(&m, &[]), &root).unwrap_err();
+        fs::write(m.join("go.mod"), "module m\n\ngo 1.22\n").unwrap();
+        for off in [
+            &[][..],
+            &[("GOENV_GOMOD_VERSION_ENABLE", "0")],
+            &[("GOENV_GOMOD_VERSION_ENABLE", "")],
+        ] {
+            let c = goenv(&ctx(&m, off), &root).unwrap();
+            assert_eq!(c.root, Some(root.join("versions/1.23.2")), "{off:?}");
+            assert_eq!(
+                c.decided_by,
+                Decider::File {
+                    path: t.path().join(".go-version")
+                }
+            );
+        }
+        let on = [("GOENV_GOMOD_VERSION_ENABLE", "1")];
+        let e = goenv(&ctx(&m, &on), &root).unwrap_err();
         assert!(
-            e.message.contains("version '1.23' is not installed"),
+            e.message.contains("version '1.22' is not installed"),
             "{}",
             e.message
         );
-        let c = goenv(&ctx(&m, &[("GOENV_GOMOD_VERSION_ENABLE", "1")]), &root).unwrap();
+        fs::write(m.join("go.mod"), "module m\n\ngo 1.23\n").unwrap();
+        let c = goenv(&ctx(&m, &on), &root).unwrap();
         assert_eq!(c.root, Some(root.join("versions/1.23.2")));
         fs::write(
             m.join("go.mod"),
             "module m\n\ngo 1.22\n\ntoolchain go1.23.2\n",
         )
         .unwrap();
-        assert_eq!(goenv(&ctx(&m, &[]), &root).unwrap().requested, "1.23.2");
+        assert_eq!(goenv(&ctx(&m, &on), &root).unwrap().requested, "1.23.2");
     }
 
     #[test]
