@@ -156,12 +156,16 @@ fn parse_release(s: &str) -> Option<Release> {
     })
 }
 
+/// A leading decimal number. One too large for a `u32` is kept as `u32::MAX`: gover compares
+/// numbers of any length (`cmpInt`), so `go 1.9999999999999999999999999` in a go.mod is a
+/// requirement newer than every release, not an unreadable line to ignore. (The text itself is
+/// kept for display.)
 fn cut_int(s: &str) -> Option<(u32, &str)> {
     let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     if end == 0 || (end > 1 && s.starts_with('0')) {
         return None;
     }
-    Some((s[..end].parse().ok()?, &s[end..]))
+    Some((s[..end].parse().unwrap_or(u32::MAX), &s[end..]))
 }
 
 impl Ord for Release {
@@ -271,6 +275,8 @@ mod tests {
             "go1.22.0",
             "go1.23.4",
             "go1.100.0",
+            // Too large for any integer type: still newer than every release, as in gover.
+            "go1.9999999999999999999999999",
         ];
         for pair in ordered.windows(2) {
             assert!(v(pair[0]) < v(pair[1]), "{} < {}", pair[0], pair[1]);

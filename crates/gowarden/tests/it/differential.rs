@@ -631,6 +631,19 @@ fn gotoolchain() {
                 w.go_mod("module m\n\ngo 1.22\n\ntoolchain go1.22.10\n");
                 go(w, V23);
             }),
+            // Issue 18: a go line too large for any integer type is still a version to gover
+            // (numbers of any length), so the build fails and so must the doctor.
+            ("auto, a go line newer than any release, downloads off", |w| {
+                w.expect = Some("toolchain-unavailable");
+                w.go_mod("module m\n\ngo 1.9999999999999999999999999\n");
+                go(w, V23);
+            }),
+            ("local, a go line newer than any release", |w| {
+                w.expect = Some("module-needs-newer-go");
+                w.go_mod("module m\n\ngo 1.9999999999999999999999999\n");
+                go(w, V23);
+                w.env("GOTOOLCHAIN", "local");
+            }),
             ("local in the environment, module needs newer", |w| {
                 w.expect = Some("module-needs-newer-go");
                 w.go_mod("module m\n\ngo 1.24.11\n");
