@@ -233,14 +233,18 @@ pub(super) fn gotoolchain_switch(r: &Report) -> Vec<Finding> {
             Severity::Info,
             "`go version` and builds use the switched toolchain, so what gowarden reports for the go on PATH is not what compiles this module",
         ),
-        Provider::ModuleCache(p) if t.sumdb_cached == Some(false) => (
-            format!(
-                "in the module cache at {}, but the checksum database's answer for it is not cached: go verifies it over the network before running it",
-                p.display()
-            ),
-            Severity::Warning,
-            "go commands here need the network (sum.golang.org) on their first run; offline they fail with \"verifying module: ... dial tcp\"",
-        ),
+        Provider::ModuleCache(p)
+            if t.sumdb_cached == Some(false) && super::toolchain::toolchain_sumdb(r) =>
+        {
+            (
+                format!(
+                    "in the module cache at {}, but the checksum database's answer for it is not cached: go verifies it over the network before running it",
+                    p.display()
+                ),
+                Severity::Warning,
+                "go commands here need the network (sum.golang.org) on their first run; offline they fail with \"verifying module: ... dial tcp\"",
+            )
+        }
         Provider::ModuleCache(p) => (
             format!("already in the module cache at {}", p.display()),
             Severity::Info,

@@ -125,7 +125,7 @@ pub(super) fn switch_blocked(r: &Report) -> Option<Draft> {
     let Selected::Toolchain(name) = &t.selected else {
         return None;
     };
-    let sumdb_off = setting(r, "GOSUMDB").is_some_and(|(v, _)| v == "off");
+    let sumdb_off = setting(r, "GOSUMDB").is_some_and(|(v, _)| v == "off") && toolchain_sumdb(r);
     let proxy_off = setting(r, "GOPROXY")
         .is_some_and(|(v, _)| v.split([',', '|']).next().map(str::trim) == Some("off"));
     let language = crate::toolchain::version_of_toolchain(name)
@@ -195,6 +195,53 @@ pub(super) fn switch_blocked(r: &Report) -> Option<Draft> {
         )
         .key(name.clone()),
     )
+}
+
+/// Whether go checks a toolchain it switches to against the checksum database: cmd/go's
+/// `modfetch.useSumDB` for `golang.org/toolchain`. Toolchains cannot be listed in go.sum, so
+/// it does even with GOSUMDB=off or a GONOSUMDB that matches, except when GOPROXY is exactly
+/// one `file://` entry (testing a distpack): then as for any module, unless GOSUMDB=off or
+/// GONOSUMDB (else GOPRIVATE) matches `golang.org/toolchain`.
+pub(crate) fn toolchain_sumdb(r: &Report) -> bool {
+    let proxy = setting(r, "GOPROXY").map_or("", |(v, _)| v);
+    let one_file_proxy = proxy.starts_with("file://") && !proxy.contains([',', '|']);
+    if !one_file_proxy {
+        return true;
+    }
+    let off = setting(r, "GOSUMDB").is_some_and(|(v, _)| v == "off");
+    let exempt = ["GONOSUMDB", "GOPRIVATE"]
+        .iter()
+        .find_map(|k| setting(r, k).map(|(v, _)| v).filter(|v| !v.is_empty()))
+        .is_some_and(|patterns| match_prefix_patterns(patterns, "golang.org/toolchain"));
+    !off && !exempt
+}
+
+/// `module.MatchPrefixPatterns`: whether a comma-separated list of glob patterns matches a
+/// prefix of `target`'s path elements (a pattern with N slashes against its first N+1).
+fn match_prefix_patterns(patterns: &str, target: &str) -> bool {
+    patterns
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .any(|p| {
+            let n = p.matches('/').count() + 1;
+            let elems: Vec<&str> = target.split('/').collect();
+            elems.len() >= n && glob(p, &elems[..n].join("/"))
+        })
+}
+
+/// `path.Match` for `*` and `?` (neither crosses a `/`) and literal text.
+fn glob(pattern: &str, name: &str) -> bool {
+    fn go(p: &[u8], n: &[u8]) -> bool {
+        match (p.first(), n.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], n) || (!n.is_empty() && n[0] != b'/' && go(p, &n[1..])),
+            (Some(b'?'), Some(&c)) => c != b'/' && go(&p[1..], &n[1..]),
+            (Some(a), Some(b)) => a == b && go(&p[1..], &n[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), name.as_bytes())
 }
 
 fn selected_name(r: &Report) -> Option<String> {
@@ -425,5 +472,51 @@ mod tests {
         assert!(module_needs_newer_go(&r).is_empty(), "go-line-invalid's");
         let f = &go_line_invalid(&r)[0];
         assert!(f.why.contains("invalid go version '1.2x'"), "{}", f.why);
+    }
+
+    /// cmd/go's modfetch.useSumDB for golang.org/toolchain (issue 18).
+    #[test]
+    fn toolchains_skip_the_checksum_database_only_with_one_file_proxy_and_no_sumdb() {
+        assert!(match_prefix_patterns("golang.org", "golang.org/toolchain"));
+        assert!(match_prefix_patterns(
+            "github.com, *.org/tool*",
+            "golang.org/toolchain"
+        ));
+        assert!(!match_prefix_patterns(
+            "github.com,golang.org/x",
+            "golang.org/toolchain"
+        ));
+        assert!(!match_prefix_patterns(
+            "golang.org/toolchain/x",
+            "golang.org/toolchain"
+        ));
+        assert!(!match_prefix_patterns("", "golang.org/toolchain"));
+        let with = |pairs: &[(&str, &str)]| {
+            let mut r = fixture::report("linux/amd64");
+            for (k, v) in pairs {
+                fixture::set(&mut r, k, v, SettingSource::Env);
+            }
+            toolchain_sumdb(&r)
+        };
+        let file = ("GOPROXY", "file:///tmp/proxy");
+        assert!(with(&[]));
+        assert!(
+            with(&[("GOSUMDB", "off")]),
+            "GOSUMDB=off does not exempt toolchains"
+        );
+        assert!(with(&[("GOPROXY", "off"), ("GOSUMDB", "off")]));
+        assert!(with(&[
+            ("GOPROXY", "file:///tmp/p,off"),
+            ("GOSUMDB", "off")
+        ]));
+        assert!(with(&[file]), "a file proxy alone still checks");
+        assert!(!with(&[file, ("GOSUMDB", "off")]));
+        assert!(!with(&[file, ("GONOSUMDB", "golang.org")]));
+        assert!(!with(&[file, ("GOPRIVATE", "golang.org/toolchain")]));
+        assert!(with(&[
+            file,
+            ("GONOSUMDB", "github.com"),
+            ("GOPRIVATE", "golang.org")
+        ]));
     }
 }

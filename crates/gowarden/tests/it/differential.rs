@@ -384,8 +384,13 @@ func main() {
 /// A real directory at `dir` whose entries link to release `v`'s: a Go root the installer's
 /// own files (a sentinel, mise's symlinks beside it) can be added to without touching the cache.
 fn linked_tree(dir: &Path, v: &str) -> PathBuf {
+    linked_tree_of(&toolchain(v), dir)
+}
+
+/// A real directory at `dir` whose entries link to `src`'s.
+fn linked_tree_of(src: &Path, dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
-    for entry in std::fs::read_dir(toolchain(v)).unwrap() {
+    for entry in std::fs::read_dir(src).unwrap() {
         let entry = entry.unwrap();
         std::os::unix::fs::symlink(entry.path(), dir.join(entry.file_name())).unwrap();
     }
@@ -633,11 +638,14 @@ fn gotoolchain() {
             }),
             // Issue 18: a go line too large for any integer type is still a version to gover
             // (numbers of any length), so the build fails and so must the doctor.
-            ("auto, a go line newer than any release, downloads off", |w| {
-                w.expect = Some("toolchain-unavailable");
-                w.go_mod("module m\n\ngo 1.9999999999999999999999999\n");
-                go(w, V23);
-            }),
+            (
+                "auto, a go line newer than any release, downloads off",
+                |w| {
+                    w.expect = Some("toolchain-unavailable");
+                    w.go_mod("module m\n\ngo 1.9999999999999999999999999\n");
+                    go(w, V23);
+                },
+            ),
             ("local, a go line newer than any release", |w| {
                 w.expect = Some("module-needs-newer-go");
                 w.go_mod("module m\n\ngo 1.9999999999999999999999999\n");
@@ -773,6 +781,34 @@ fn gotoolchain() {
                 module_cache_toolchain(w, V24);
                 w.env("GOSUMDB", "off");
             }),
+            // Issue 18: cmd/go skips the checksum database for a toolchain only when GOPROXY
+            // is exactly one file:// entry and GOSUMDB=off (modfetch.useSumDB).
+            (
+                "toolchain in the module cache, GOPROXY=file:// and GOSUMDB=off",
+                |w| {
+                    w.go_mod("module m\n\ngo 1.24.11\n");
+                    go(w, V23);
+                    module_cache_toolchain(w, V24);
+                    let proxy = format!("file://{}", w.home("go/pkg/mod/cache/download").display());
+                    w.env("GOPROXY", proxy);
+                    w.env("GOSUMDB", "off");
+                },
+            ),
+            (
+                "toolchain in the module cache, GOPROXY=file:// then off, GOSUMDB=off",
+                |w| {
+                    w.expect = Some("toolchain-unavailable");
+                    w.go_mod("module m\n\ngo 1.24.11\n");
+                    go(w, V23);
+                    module_cache_toolchain(w, V24);
+                    let proxy = format!(
+                        "file://{},off",
+                        w.home("go/pkg/mod/cache/download").display()
+                    );
+                    w.env("GOPROXY", proxy);
+                    w.env("GOSUMDB", "off");
+                },
+            ),
             (
                 "toolchain in the module cache, checksum database unreachable",
                 |w| {
@@ -787,14 +823,16 @@ fn gotoolchain() {
 }
 
 /// A toolchain as a GOTOOLCHAIN download leaves it in the module cache (`~/go/pkg/mod`): the
-/// extracted tree and its `.ziphash`, without the checksum database's cached answer.
+/// extracted tree and its `.ziphash`, without the checksum database's cached answer. The
+/// module zip holds `src/_go.mod` (distpack renames nested go.mod files), which go copies to
+/// `src/go.mod` on first use and checks on every use (toolchain/select.go): both are there.
 fn module_cache_toolchain(w: &World, v: &str) {
     let name = format!("v0.0.1-go{v}.linux-amd64");
     let mc = w.home("go/pkg/mod");
-    w.link(
-        toolchain(v),
-        &format!("home/go/pkg/mod/golang.org/toolchain@{name}"),
-    );
+    let dir = linked_tree(&mc.join(format!("golang.org/toolchain@{name}")), v);
+    std::fs::remove_file(dir.join("src")).unwrap();
+    linked_tree_of(&toolchain(v).join("src"), &dir.join("src"));
+    std::fs::copy(toolchain(v).join("src/go.mod"), dir.join("src/_go.mod")).unwrap();
     let dl = mc.join("cache/download/golang.org/toolchain/@v");
     std::fs::create_dir_all(&dl).unwrap();
     std::fs::write(
