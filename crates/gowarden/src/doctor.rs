@@ -305,13 +305,7 @@ fn hand_off(
                     choice.decided_by
                 );
                 // The manager exports GOROOT as the install it runs.
-                let run_ctx = choice.sets_goroot.then(|| {
-                    let mut vars: Vec<(OsString, OsString)> =
-                        ctx.vars().map(|(k, v)| (k.clone(), v.clone())).collect();
-                    vars.retain(|(k, _)| k != "GOROOT");
-                    vars.push(("GOROOT".into(), dir.clone().into_os_string()));
-                    ctx.with_vars(vars)
-                });
+                let run_ctx = choice.sets_goroot.then(|| with_goroot(ctx, dir));
                 let g = go_at(
                     run_ctx.as_ref().unwrap_or(ctx),
                     user_env,
@@ -368,8 +362,11 @@ fn hand_off(
         return (None, None, None);
     };
     let why = format!("execed by the wrapper script {}", a.path.display());
+    // A script that exports GOROOT (as golang.org/dl wrappers do) runs its go with it.
+    let run_ctx = target.goroot.as_ref().map(|root| with_goroot(ctx, root));
+    let target = target.program;
     let g = go_at(
-        ctx,
+        run_ctx.as_ref().unwrap_or(ctx),
         user_env,
         layouts,
         target.clone(),
@@ -392,6 +389,17 @@ fn hand_off(
         script: a.path.clone(),
     };
     (Some(hand_off), Some(g), None)
+}
+
+/// The machine as a program that a shim or wrapper runs with `GOROOT=dir` sees it.
+fn with_goroot(ctx: &Context, dir: &Path) -> Context {
+    let mut vars: Vec<(OsString, OsString)> = ctx
+        .vars()
+        .filter(|(k, _)| *k != "GOROOT")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    vars.push(("GOROOT".into(), dir.as_os_str().to_owned()));
+    ctx.with_vars(vars)
 }
 
 /// Every symlink that decides a `go` or GOROOT: the links in each `go`'s chain, PATH entries

@@ -17,19 +17,50 @@ const DL_PREFIX: &str = "golang.org/dl/";
 /// The file `goX.Y.Z download` writes last (`golang.org/dl/internal/version`).
 pub const DL_SENTINEL: &str = ".unpacked-success";
 
-/// The absolute program an `exec` wrapper script hands over to: the first `exec /path/to/go`
-/// line (quotes removed; a path built from variables is not followed).
-pub fn exec_target(script: &[u8]) -> Option<PathBuf> {
+/// What an `exec` wrapper script hands over to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecTarget {
+    /// The absolute program it execs.
+    pub program: PathBuf,
+    /// The GOROOT it exports first, as a golang.org/dl-style wrapper does (`export GOROOT=...`
+    /// or `GOROOT=...`): the toolchain then runs with it.
+    pub goroot: Option<PathBuf>,
+}
+
+/// What an `exec` wrapper script hands over to: the first `exec /path/to/go` line (quotes
+/// removed), with `$GOROOT`/`${GOROOT}` in it standing for an absolute GOROOT the script set
+/// on a line before; any other path built from variables is not followed.
+pub fn exec_target(script: &[u8]) -> Option<ExecTarget> {
     let text = String::from_utf8_lossy(&script[..script.len().min(64 * 1024)]);
-    text.lines().skip(1).find_map(|line| {
-        let rest = line.trim().strip_prefix("exec")?;
-        if !rest.starts_with([' ', '\t']) {
-            return None;
+    let unquote = |w: &str| w.trim_matches(|c| c == '"' || c == '\'').to_string();
+    // What GOROOT the script set: `None` not set, `Some(None)` set to something not read.
+    let mut goroot: Option<Option<String>> = None;
+    for statement in text.lines().skip(1).flat_map(|l| l.split(';')) {
+        let statement = statement.trim();
+        let assignment = statement.strip_prefix("export ").unwrap_or(statement);
+        if let Some(value) = assignment.strip_prefix("GOROOT=") {
+            let value = unquote(value.trim());
+            let plain = value.starts_with('/')
+                && !value.contains(|c: char| c.is_whitespace() || "$`&|<>()".contains(c));
+            goroot = Some(plain.then_some(value));
+            continue;
         }
-        let word = rest.split_whitespace().next()?;
-        let word = word.trim_matches(|c| c == '"' || c == '\'');
-        (word.starts_with('/') && !word.contains('$')).then(|| PathBuf::from(word))
-    })
+        let Some(rest) = statement.strip_prefix("exec") else {
+            continue;
+        };
+        if !rest.starts_with([' ', '\t']) {
+            continue;
+        }
+        let mut word = unquote(rest.split_whitespace().next()?);
+        if let Some(Some(root)) = &goroot {
+            word = word.replace("${GOROOT}", root).replace("$GOROOT", root);
+        }
+        return (word.starts_with('/') && !word.contains('$')).then(|| ExecTarget {
+            program: PathBuf::from(word),
+            goroot: goroot.flatten().map(PathBuf::from),
+        });
+    }
+    None
 }
 
 /// What runs, given the `go` that the shell runs (`runner`: the active `go`, or the binary its
@@ -252,20 +283,46 @@ mod tests {
 
     #[test]
     fn exec_wrappers_name_their_program() {
+        let program = |script: &[u8]| exec_target(script).map(|t| t.program);
         assert_eq!(
-            exec_target(b"#!/bin/sh\nexec /usr/lib/go-1.23/bin/go \"$@\"\n"),
+            program(b"#!/bin/sh\nexec /usr/lib/go-1.23/bin/go \"$@\"\n"),
             Some(PathBuf::from("/usr/lib/go-1.23/bin/go"))
         );
         assert_eq!(
-            exec_target(b"#!/bin/sh\n# exec /not/this\n  exec \"/opt/go/bin/go\" \"$@\"\n"),
+            program(b"#!/bin/sh\n# exec /not/this\n  exec \"/opt/go/bin/go\" \"$@\"\n"),
             Some(PathBuf::from("/opt/go/bin/go"))
         );
         assert_eq!(
-            exec_target(b"#!/bin/sh\nexec \"$GOROOT/bin/go\" \"$@\"\n"),
+            program(b"#!/bin/sh\nexec \"$GOROOT/bin/go\" \"$@\"\n"),
             None
         );
-        assert_eq!(exec_target(b"#!/bin/sh\nexec go \"$@\"\n"), None);
-        assert_eq!(exec_target(b"#!/bin/sh\nexecute /x\n"), None);
-        assert_eq!(exec_target(b"#!/bin/sh\n"), None);
+        assert_eq!(program(b"#!/bin/sh\nexec go \"$@\"\n"), None);
+        assert_eq!(program(b"#!/bin/sh\nexecute /x\n"), None);
+        assert_eq!(program(b"#!/bin/sh\n"), None);
+    }
+
+    /// Issue 18: a golang.org/dl-style wrapper script that sets GOROOT itself.
+    #[test]
+    fn a_wrapper_that_exports_goroot_runs_its_go_with_it() {
+        let t = exec_target(
+            b"#!/bin/sh\nexport GOROOT=\"/home/me/sdk/go1.24.11\"\nexec \"$GOROOT/bin/go\" \"$@\"\n",
+        )
+        .unwrap();
+        assert_eq!(t.program, Path::new("/home/me/sdk/go1.24.11/bin/go"));
+        assert_eq!(
+            t.goroot.as_deref(),
+            Some(Path::new("/home/me/sdk/go1.24.11"))
+        );
+        let t = exec_target(
+            b"#!/bin/sh\nGOROOT=/opt/go; export GOROOT\nexec ${GOROOT}/bin/go \"$@\"\n",
+        )
+        .unwrap();
+        assert_eq!(t.program, Path::new("/opt/go/bin/go"));
+        assert_eq!(t.goroot.as_deref(), Some(Path::new("/opt/go")));
+        let t = exec_target(b"#!/bin/sh\nGOROOT=/opt/go\nexec /opt/go/bin/go \"$@\"\n").unwrap();
+        assert_eq!(t.goroot.as_deref(), Some(Path::new("/opt/go")));
+        let t = exec_target(b"#!/bin/sh\nexport GOROOT=$HOME/go\nexec /opt/go/bin/go \"$@\"\n")
+            .unwrap();
+        assert_eq!(t.goroot, None, "a GOROOT built from variables is not taken");
     }
 }

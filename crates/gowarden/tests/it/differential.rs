@@ -977,6 +977,24 @@ fn wrapper_scripts() {
                 w.path(w.at("bin"));
                 go(w, V22);
             }),
+            // Issue 18: a golang.org/dl-style wrapper script that sets GOROOT itself; its
+            // SDK's entries link to the release, so the go binary alone would say otherwise.
+            (
+                "a wrapper script that exports GOROOT and execs its go",
+                |w| {
+                    let sdk = dl_sdk(w, V24, true);
+                    w.write(
+                        "bin/go",
+                        &format!(
+                            "#!/bin/sh\nexport GOROOT=\"{}\"\nexec \"$GOROOT/bin/go\" \"$@\"\n",
+                            sdk.display()
+                        ),
+                    );
+                    make_executable(&w.at("bin/go"));
+                    w.path(w.at("bin"));
+                    go(w, V22);
+                },
+            ),
             ("an exec wrapper script naming a missing go", |w| {
                 w.expect = Some("toolchain-unavailable");
                 w.write(
