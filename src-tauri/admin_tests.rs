@@ -16,6 +16,7 @@ use gowarden::context::Context;
 use gowarden::report::Code;
 
 use crate::backend::Backend;
+use crate::ipc_tests::fixture;
 
 const NOBODY: u32 = 65534;
 const CLI: &str = "/usr/local/bin/gowarden";
@@ -162,19 +163,4 @@ fn inside_the_namespace_as_nobody() {
     );
     let again = backend.undo(None).unwrap_err();
     assert!(again.message.contains("nothing to undo"), "{again:?}");
-}
-
-/// The fixture cache (scripts/fetch-fixtures).
-fn fixture(rel: &str) -> PathBuf {
-    let root = std::env::var_os("GOWARDEN_FIXTURES").map_or_else(
-        || PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/gowarden/fixtures"),
-        PathBuf::from,
-    );
-    let p = root.join(rel);
-    assert!(
-        p.exists(),
-        "fixture {} missing: run scripts/fetch-fixtures",
-        p.display()
-    );
-    p
 }

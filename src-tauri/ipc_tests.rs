@@ -20,7 +20,7 @@ use crate::backend::Backend;
 const HANG: Duration = Duration::from_secs(60);
 
 /// The fixture cache (scripts/fetch-fixtures); missing is a failure, as in the engine's tests.
-fn fixture(rel: &str) -> PathBuf {
+pub(crate) fn fixture(rel: &str) -> PathBuf {
     let root = std::env::var_os("GOWARDEN_FIXTURES").map_or_else(
         || PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/gowarden/fixtures"),
         PathBuf::from,

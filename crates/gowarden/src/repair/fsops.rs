@@ -345,7 +345,18 @@ fn cstring(path: &Path) -> io::Result<CString> {
 /// cannot, and nothing happened.
 fn exchange(a: &Path, b: &Path) -> io::Result<bool> {
     let (a, b) = (cstring(a)?, cstring(b)?);
-    match imp::exchange(&a, &b) {
+    exchange_at(libc::AT_FDCWD, &a, &b)
+}
+
+/// Exchanges the names `a` and `b` in the directory open as `dir` (`AT_FDCWD`: the working
+/// directory) atomically: Linux `renameat2(RENAME_EXCHANGE)`, macOS `renameatx_np(RENAME_SWAP)`.
+/// `Ok(false)` when this system or filesystem cannot, and nothing happened.
+pub(crate) fn exchange_at(
+    dir: libc::c_int,
+    a: &std::ffi::CStr,
+    b: &std::ffi::CStr,
+) -> io::Result<bool> {
+    match imp::exchange(dir, a, b) {
         Ok(()) => Ok(true),
         Err(e)
             if matches!(
@@ -364,17 +375,10 @@ mod imp {
     use std::ffi::CStr;
     use std::io;
 
-    pub(super) fn exchange(a: &CStr, b: &CStr) -> io::Result<()> {
-        // SAFETY: both are valid NUL-terminated paths that outlive the call.
-        let r = unsafe {
-            libc::renameat2(
-                libc::AT_FDCWD,
-                a.as_ptr(),
-                libc::AT_FDCWD,
-                b.as_ptr(),
-                libc::RENAME_EXCHANGE,
-            )
-        };
+    pub(super) fn exchange(dir: libc::c_int, a: &CStr, b: &CStr) -> io::Result<()> {
+        // SAFETY: `dir` is AT_FDCWD or an open directory handle, and both names are valid
+        // NUL-terminated strings that outlive the call.
+        let r = unsafe { libc::renameat2(dir, a.as_ptr(), dir, b.as_ptr(), libc::RENAME_EXCHANGE) };
         if r == 0 {
             Ok(())
         } else {
@@ -388,9 +392,10 @@ mod imp {
     use std::ffi::CStr;
     use std::io;
 
-    pub(super) fn exchange(a: &CStr, b: &CStr) -> io::Result<()> {
-        // SAFETY: both are valid NUL-terminated paths that outlive the call.
-        let r = unsafe { libc::renamex_np(a.as_ptr(), b.as_ptr(), libc::RENAME_SWAP) };
+    pub(super) fn exchange(dir: libc::c_int, a: &CStr, b: &CStr) -> io::Result<()> {
+        // SAFETY: `dir` is AT_FDCWD or an open directory handle, and both names are valid
+        // NUL-terminated strings that outlive the call.
+        let r = unsafe { libc::renameatx_np(dir, a.as_ptr(), dir, b.as_ptr(), libc::RENAME_SWAP) };
         if r == 0 {
             Ok(())
         } else {
@@ -404,7 +409,7 @@ mod imp {
     use std::ffi::CStr;
     use std::io;
 
-    pub(super) fn exchange(_: &CStr, _: &CStr) -> io::Result<()> {
+    pub(super) fn exchange(_: libc::c_int, _: &CStr, _: &CStr) -> io::Result<()> {
         Err(io::Error::from_raw_os_error(libc::ENOTSUP))
     }
 }

@@ -209,6 +209,37 @@ pub struct RepairRecord {
 }
 
 impl RepairRecord {
+    /// The intent of a transaction, journaled before it touches anything: outcome `pending`,
+    /// its main path the first edit's.
+    pub(crate) fn intent(
+        kind: RecordKind,
+        id: String,
+        at: SystemTime,
+        finding: &str,
+        undoes: Option<String>,
+        edits: Vec<Edit>,
+        message: String,
+    ) -> RepairRecord {
+        RepairRecord {
+            kind,
+            id,
+            at: rfc3339(at),
+            finding: finding.to_string(),
+            undoes,
+            path: edits
+                .first()
+                .map(|e| e.path().to_path_buf())
+                .unwrap_or_default(),
+            edits,
+            outcome: Outcome::Pending,
+            reconciled: false,
+            message,
+            error: None,
+            elevated: false,
+            warning: None,
+        }
+    }
+
     /// The drift event this record stands for, when it finished a change: `repaired` or
     /// `undone`, about its main path.
     pub fn change(&self) -> Option<Change> {

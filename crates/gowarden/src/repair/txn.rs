@@ -18,24 +18,15 @@ impl Repairs {
         edits: Vec<Edit>,
         message: String,
     ) -> Result<RepairRecord, RepairError> {
-        let mut rec = RepairRecord {
+        let mut rec = RepairRecord::intent(
             kind,
-            id: self.new_id()?,
-            at: record::rfc3339(self.ctx.now()),
-            finding: finding.to_string(),
+            self.new_id()?,
+            self.ctx.now(),
+            finding,
             undoes,
-            path: edits
-                .first()
-                .map(|e| e.path().to_path_buf())
-                .unwrap_or_default(),
             edits,
-            outcome: Outcome::Pending,
-            reconciled: false,
             message,
-            error: None,
-            elevated: false,
-            warning: None,
-        };
+        );
         self.append(&rec)?;
         self.hooks.checkpoint("intent-written");
         for k in 0..rec.edits.len() {

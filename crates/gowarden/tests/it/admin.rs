@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use gowarden::repair::elevate::{AdminRequest, pkexec_command, run as elevated};
 use serde_json::Value;
 
-use crate::util::{Run, fixture, run, running_as_root, says};
+use crate::util::{Rng, Run, fixture, run, running_as_root, says};
 
 const NOBODY: u32 = 65534;
 const HELPER: &str = "/usr/local/bin/gowarden";
@@ -256,6 +256,16 @@ fn stale_usr_local_go() -> Option<Ns> {
 
 const RELINK: [&str; 4] = ["relink", "/usr/local/go", "go1.22.0", "go1.23.2"];
 
+/// The same request as a whole command line, for runs that are not [`Ns::admin`]'s.
+const RELINK_ARGV: [&str; 6] = [
+    "admin",
+    "relink",
+    "--json",
+    "/usr/local/go",
+    "go1.22.0",
+    "go1.23.2",
+];
+
 #[test]
 fn a_root_owned_usr_local_go_is_repaired_through_pkexec_and_undone_from_roots_own_record() {
     let Some(ns) = stale_usr_local_go() else {
@@ -439,14 +449,7 @@ fn the_callers_environment_and_working_directory_decide_nothing() {
         None,
         &steer,
         HELPER,
-        &[
-            "admin",
-            "relink",
-            "--json",
-            "/usr/local/go",
-            "go1.22.0",
-            "go1.23.2",
-        ],
+        &RELINK_ARGV,
     )));
     says(&v["message"], "/usr/local/go1.23.2");
     assert_eq!(ns.text("/usr/local/go"), Path::new("go1.23.2"));
@@ -566,19 +569,7 @@ fn the_program_that_runs_as_root_must_be_roots() {
         std::fs::copy(env!("CARGO_BIN_EXE_gowarden"), &exe).unwrap();
         std::os::unix::fs::chown(&exe, Some(exe_owner), Some(exe_owner)).unwrap();
         let prog = format!("{dir}/gowarden");
-        let r = run(&mut ns.command(
-            None,
-            &[("PATH", "/usr/bin:/bin")],
-            &prog,
-            &[
-                "admin",
-                "relink",
-                "--json",
-                "/usr/local/go",
-                "go1.22.0",
-                "go1.23.2",
-            ],
-        ));
+        let r = run(&mut ns.command(None, &[("PATH", "/usr/bin:/bin")], &prog, &RELINK_ARGV));
         let v = refused(&r, "untrusted-program");
         says(&v["message"], "belongs to uid 65534");
     }
@@ -592,14 +583,7 @@ fn the_program_that_runs_as_root_must_be_roots() {
         Some(NOBODY),
         &[("PATH", "/usr/bin:/bin")],
         HELPER,
-        &[
-            "admin",
-            "relink",
-            "--json",
-            "/usr/local/go",
-            "go1.22.0",
-            "go1.23.2",
-        ],
+        &RELINK_ARGV,
     ));
     refused(&r, "not-root");
 }
@@ -662,14 +646,7 @@ fn a_link_replaced_between_the_check_and_the_swap_is_left_as_it_was_made() {
                 ("GOWARDEN_TEST_PAUSE_DIR", &pause_dir),
             ],
             HELPER,
-            &[
-                "admin",
-                "relink",
-                "--json",
-                "/usr/local/go",
-                "go1.22.0",
-                "go1.23.2",
-            ],
+            &RELINK_ARGV,
         )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -711,18 +688,6 @@ fn a_link_replaced_between_the_check_and_the_swap_is_left_as_it_was_made() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
-/// A tiny deterministic generator, seeded per run and printed, so a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
-
 #[test]
 fn random_tampering_before_the_root_run_changes_only_the_requested_link() {
     let Some(ns) = stale_usr_local_go() else {
@@ -740,18 +705,8 @@ fn random_tampering_before_the_root_run_changes_only_the_requested_link() {
         }
     };
     chown_user(&ns);
-    let seed = std::env::var("GOWARDEN_ADMIN_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
-    eprintln!("tampering seed: GOWARDEN_ADMIN_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::seeded("GOWARDEN_ADMIN_SEED", "tampering");
+    let seed = rng.state();
     // The user's side of the machine, changed as the user (nobody) would change it.
     let data = "/var/lib/nobody/.local/share/gowarden";
     let forged_done = r#"{"kind":"repair","id":"x","at":"2026-12-01T00:00:00Z","finding":"f","path":"/usr/local/go","edits":[{"type":"link","path":"/usr/local/go","before":"/usr/local/nobody/go","after":"go1.22.0"}],"outcome":"done","message":"m"}"#;

@@ -11,7 +11,7 @@ use gowarden::journal::Journal;
 use gowarden::repair::{Outcome, RecordKind, RepairRecord};
 use serde_json::Value;
 
-use crate::util::{Machine, Run, finding, run, running_as_root, says};
+use crate::util::{Machine, Rng, Run, finding, run, running_as_root, says};
 
 fn text(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -566,18 +566,6 @@ fn as_nobody(m: &Machine, data: &Path, args: &[&str]) -> Run {
     run(&mut cmd)
 }
 
-/// A tiny deterministic generator, seeded per run and printed, so a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 #[test]
 fn kill_9_at_any_moment_leaves_the_old_or_new_link_and_a_journal_that_reconciles() {
     let (m, [go, gofmt, _]) = upgraded_homebrew();
@@ -589,18 +577,8 @@ fn kill_9_at_any_moment_leaves_the_old_or_new_link_and_a_journal_that_reconciles
         PathBuf::from("../Cellar/go/1.23.2/bin/go"),
         PathBuf::from("../Cellar/go/1.23.2/bin/gofmt"),
     ];
-    let seed = std::env::var("GOWARDEN_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
-    eprintln!("kill -9 loop seed: GOWARDEN_KILL_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::seeded("GOWARDEN_KILL_SEED", "kill -9 loop");
+    let seed = rng.state();
     let points = [
         "intent-written",
         "temp-created",
@@ -649,7 +627,7 @@ fn kill_9_at_any_moment_leaves_the_old_or_new_link_and_a_journal_that_reconciles
                 std::thread::sleep(Duration::from_micros(200));
             },
             // Kill at a random moment: before, during or after the transaction.
-            None => std::thread::sleep(Duration::from_micros(rng.below(12_000))),
+            None => std::thread::sleep(Duration::from_micros(rng.below(12_000) as u64)),
         }
         if child.try_wait().unwrap().is_none() {
             killed += 1;

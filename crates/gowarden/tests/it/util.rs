@@ -409,3 +409,39 @@ pub fn finding<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json:
         .find(|f| f["code"] == code)
         .unwrap_or_else(|| panic!("no {code} finding in {:#}", report["findings"]))
 }
+
+/// A tiny deterministic generator (xorshift), seeded per run and printed, so a failure of a
+/// randomized test can be replayed.
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeded from the variable `var` when set (a replay), else from the clock; says which on
+    /// stderr as `<what> seed: VAR=N`.
+    pub fn seeded(var: &str, what: &str) -> Rng {
+        let seed = std::env::var(var)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+                    | 1
+            });
+        eprintln!("{what} seed: {var}={seed}");
+        Rng(seed)
+    }
+
+    /// The seed it would replay from now.
+    pub fn state(&self) -> u64 {
+        self.0
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}

@@ -20,7 +20,7 @@ use super::request::{AdminRequest, LinkChange};
 use super::trust::{self, Stat, TrustedDir, Untrusted};
 use crate::context::Host;
 use crate::journal::{Journal, JournalError};
-use crate::repair::fsops::Hooks;
+use crate::repair::fsops::{self, Hooks};
 use crate::repair::record::{self, Decision, Edit, Outcome, RecordKind, RepairRecord, Seen};
 use crate::repair::{Reason, Status, kind_word};
 
@@ -366,24 +366,15 @@ impl Admin {
     ) -> Result<RepairRecord, AdminError> {
         let ids: Vec<String> = self.records()?.into_iter().map(|r| r.id).collect();
         let now = SystemTime::now();
-        let mut rec = RepairRecord {
+        let mut rec = RepairRecord::intent(
             kind,
-            id: record::new_id(&ids, now),
-            at: record::rfc3339(now),
-            finding: String::new(),
+            record::new_id(&ids, now),
+            now,
+            "",
             undoes,
-            path: edits
-                .first()
-                .map(|e| e.path().to_path_buf())
-                .unwrap_or_default(),
             edits,
-            outcome: Outcome::Pending,
-            reconciled: false,
             message,
-            error: None,
-            elevated: false,
-            warning: None,
-        };
+        );
         self.journal.append(&rec)?;
         self.hooks.checkpoint("admin-checked");
         for k in 0..links.len() {
@@ -667,51 +658,5 @@ fn rename_at(dir: BorrowedFd<'_>, from: &OsStr, to: &OsStr) -> io::Result<()> {
 
 /// Exchanges two names in `dir` in one step; `Ok(false)` when this filesystem cannot.
 fn exchange(dir: BorrowedFd<'_>, a: &OsStr, b: &OsStr) -> io::Result<bool> {
-    let (a, b) = (cstring(a), cstring(b));
-    match imp::exchange(dir.as_raw_fd(), &a, &b) {
-        Ok(()) => Ok(true),
-        Err(e)
-            if matches!(
-                e.raw_os_error(),
-                Some(libc::EINVAL | libc::ENOSYS | libc::ENOTSUP)
-            ) =>
-        {
-            Ok(false)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-#[cfg(target_os = "linux")]
-mod imp {
-    use std::ffi::CStr;
-    use std::io;
-
-    pub(super) fn exchange(dir: libc::c_int, a: &CStr, b: &CStr) -> io::Result<()> {
-        // SAFETY: `dir` is an open directory handle, both names NUL-terminated.
-        let r = unsafe { libc::renameat2(dir, a.as_ptr(), dir, b.as_ptr(), libc::RENAME_EXCHANGE) };
-        super::rc(r)
-    }
-}
-
-#[cfg(target_os = "macos")]
-mod imp {
-    use std::ffi::CStr;
-    use std::io;
-
-    pub(super) fn exchange(dir: libc::c_int, a: &CStr, b: &CStr) -> io::Result<()> {
-        // SAFETY: `dir` is an open directory handle, both names NUL-terminated.
-        let r = unsafe { libc::renameatx_np(dir, a.as_ptr(), dir, b.as_ptr(), libc::RENAME_SWAP) };
-        super::rc(r)
-    }
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-mod imp {
-    use std::ffi::CStr;
-    use std::io;
-
-    pub(super) fn exchange(_: libc::c_int, _: &CStr, _: &CStr) -> io::Result<()> {
-        Err(io::Error::from_raw_os_error(libc::ENOTSUP))
-    }
+    fsops::exchange_at(dir.as_raw_fd(), &cstring(a), &cstring(b))
 }
