@@ -306,21 +306,49 @@ fn toggle_popover(app: &AppHandle) {
     show_popover(app);
 }
 
-/// Shows the popover under the tray icon (macOS), or in the top-right corner where the tray
-/// reports no position (Linux).
+/// Shows the popover under the tray icon (macOS), or in the top-right corner of the monitor's
+/// work area where the tray reports no position (Linux; see `placement`).
 fn show_popover(app: &AppHandle) {
     use tauri_plugin_positioner::{Position, WindowExt as _};
     let Some(w) = app.get_webview_window(POPOVER) else {
         return;
     };
-    let placed = if cfg!(target_os = "macos") {
-        w.move_window_constrained(Position::TrayCenter)
-    } else {
-        Err(tauri::Error::WindowNotFound)
-    };
-    if placed.is_err() {
-        let _ = w.move_window_constrained(Position::TopRight);
+    let placed =
+        cfg!(target_os = "macos") && w.move_window_constrained(Position::TrayCenter).is_ok();
+    if !placed {
+        place_top_right(&w);
     }
     let _ = w.show();
+    if !placed {
+        // A window manager may have placed it on mapping; ask for the corner again.
+        place_top_right(&w);
+    }
     let _ = w.set_focus();
+}
+
+/// Moves the popover to the top-right corner of its monitor's work area.
+fn place_top_right(w: &tauri::WebviewWindow) {
+    let Some(monitor) = w
+        .current_monitor()
+        .ok()
+        .flatten()
+        .or_else(|| w.primary_monitor().ok().flatten())
+    else {
+        return;
+    };
+    let area = monitor.work_area();
+    let work = crate::placement::Rect {
+        x: area.position.x,
+        y: area.position.y,
+        width: area.size.width,
+        height: area.size.height,
+    };
+    let scale = monitor.scale_factor();
+    let reported = w
+        .outer_size()
+        .map(|s| (s.width, s.height))
+        .unwrap_or((0, 0));
+    let size = crate::placement::window_size(reported, scale);
+    let (x, y) = crate::placement::top_right(work, size, scale);
+    let _ = w.set_position(tauri::PhysicalPosition::new(x, y));
 }

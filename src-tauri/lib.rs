@@ -8,6 +8,7 @@ pub mod commands;
 #[cfg(not(test))]
 mod desktop;
 pub mod notify;
+pub mod placement;
 pub mod tray;
 pub mod watcher;
 
