@@ -4,8 +4,8 @@
 //! tauri-plugin-positioner's `TopRight` subtracts the window's `outer_size()`, which is zero
 //! until a hidden window has been shown once on Linux (GTK has not realized it), so the first
 //! popover landed at x = the screen's width, off screen (issue 18). The size comes from the
-//! configuration instead when the window does not know its own yet, and the result is clamped
-//! so that all of the window is on the monitor.
+//! configuration instead (the popover is not resizable), and the result is clamped so that all
+//! of the window is on the monitor.
 
 /// A rectangle in physical pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,14 +26,16 @@ pub const POPOVER_SIZE: (f64, f64) = (360.0, 520.0);
 /// Logical pixels between the popover and the work area's edges.
 const MARGIN: f64 = 8.0;
 
-/// The window's size in physical pixels: what it reports, else its configured logical size at
-/// the monitor's scale.
+/// The window's size in physical pixels: its configured logical size at the monitor's scale,
+/// or what it reports where that is larger. What a hidden or just-mapped window reports on
+/// Linux is not to be trusted smaller: 0x0 before GTK realized it, and a transient 28 px width
+/// seen while a window manager (openbox) maps it, which put it half off screen.
 pub fn window_size(reported: (u32, u32), scale: f64) -> (u32, u32) {
-    if reported.0 > 0 && reported.1 > 0 {
-        return reported;
-    }
     let px = |logical: f64| (logical * scale).round() as u32;
-    (px(POPOVER_SIZE.0), px(POPOVER_SIZE.1))
+    (
+        reported.0.max(px(POPOVER_SIZE.0)),
+        reported.1.max(px(POPOVER_SIZE.1)),
+    )
 }
 
 /// The top-left corner for a `size` window in the top-right corner of `work` (a monitor's work
@@ -70,6 +72,8 @@ mod tests {
         assert!(x + 360 <= 1280 && y + 520 <= 800, "all of it on screen");
         assert_eq!(window_size((720, 1040), 2.0), (720, 1040));
         assert_eq!(window_size((0, 0), 2.0), (720, 1040));
+        // A transient width reported while a window manager maps it.
+        assert_eq!(window_size((28, 520), 1.0), (360, 520));
     }
 
     #[test]

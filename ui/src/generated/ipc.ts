@@ -2,8 +2,8 @@
 // Regenerate with `npm run gen:types`; `npm run check:types` fails when this is stale.
 
 /**
- * Why a repair or undo did not happen, one word per [`RepairError`] variant (and one for a
- * request file the elevated side refused), for JSON and the app.
+ * Why a repair or undo did not happen, one word per [`RepairError`] variant (and those of
+ * the administrator side's refusals), for JSON and the app.
  *
  * This interface was referenced by `Ipc`'s JSON-Schema
  * via the `definition` "RepairReason".

@@ -296,8 +296,8 @@ impl RepairError {
     }
 }
 
-/// Why a repair or undo did not happen, one word per [`RepairError`] variant (and one for a
-/// request file the elevated side refused), for JSON and the app.
+/// Why a repair or undo did not happen, one word per [`RepairError`] variant (and those of
+/// the administrator side's refusals), for JSON and the app.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
