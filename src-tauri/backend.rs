@@ -197,15 +197,14 @@ impl Backend {
             Ok(record) => Ok(Done::of(&record)),
             Err(RepairError::Elevated { id }) => {
                 let e = RepairError::Elevated { id: id.clone() };
-                let finding = repairs
+                let pointer = repairs
                     .records()
                     .ok()
-                    .and_then(|r| r.records.into_iter().find(|r| r.id == id))
-                    .map(|r| r.finding)
-                    .unwrap_or_default();
-                let request = AdminRequest::undo(&id)
-                    .map_err(|bad| IpcError::from(&RepairError::from(bad)))?;
-                self.elevated(&repairs, &request, &finding, &e)
+                    .and_then(|r| r.records.into_iter().rev().find(|r| r.id == id))
+                    .ok_or_else(|| IpcError::from(&e))?;
+                let request =
+                    elevate::undo_request(&pointer).map_err(|why| IpcError::from(&why))?;
+                self.elevated(&repairs, &request, &pointer.finding, &e)
             }
             Err(e) => Err(IpcError::from(&e)),
         }

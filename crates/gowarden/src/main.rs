@@ -158,13 +158,17 @@ enum AdminOp {
         #[arg(required = true, num_args = 3.., value_names = ["PATH", "FROM", "TO"])]
         links: Vec<PathBuf>,
     },
-    /// Undo an administrator repair, by its id: the links put back as root found them.
+    /// Undo an administrator repair, by its id, naming what the undo changes (PATH FROM TO for
+    /// each link, as the repair's output prints them): the links put back as root found them.
     Undo {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
         /// The repair's id.
         id: String,
+        /// PATH FROM TO, for each link the undo changes.
+        #[arg(required = true, num_args = 3.., value_names = ["PATH", "FROM", "TO"])]
+        links: Vec<PathBuf>,
     },
 }
 
@@ -313,9 +317,10 @@ fn dispatch(cli: Cli, out: &mut impl Write) -> anyhow::Result<ExitCode> {
                     gowarden::repair::elevate::AdminRequest::relink(&links),
                     json,
                 ),
-                AdminOp::Undo { id, json } => {
-                    (gowarden::repair::elevate::AdminRequest::undo(&id), json)
-                }
+                AdminOp::Undo { id, links, json } => (
+                    gowarden::repair::elevate::AdminRequest::undo(&id, &links),
+                    json,
+                ),
             };
             match request {
                 Ok(request) => repair_cli::admin(request, json, out),

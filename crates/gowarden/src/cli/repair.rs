@@ -108,13 +108,18 @@ pub fn undo(
     match repairs.undo(id, force) {
         Ok(record) => done(&record, None, json, out),
         // Root's own record: only an administrator run undoes it, under the same policy.
-        Err(RepairError::Elevated { id: admin_id }) => {
-            let e = RepairError::Elevated {
-                id: admin_id.clone(),
+        Err(e @ RepairError::Elevated { .. }) => {
+            let RepairError::Elevated { id } = &e else {
+                unreachable!("matched above")
             };
-            match AdminRequest::undo(&admin_id) {
-                Ok(request) => needs_admin(&e, &request, json, out),
-                Err(bad) => refused(&RepairError::from(bad), None, json, out),
+            let pointer = repairs
+                .records()
+                .ok()
+                .and_then(|r| r.records.into_iter().rev().find(|r| &r.id == id));
+            match pointer.map(|p| elevate::undo_request(&p)) {
+                Some(Ok(request)) => needs_admin(&e, &request, json, out),
+                Some(Err(why)) => refused(&why, None, json, out),
+                None => refused(&e, None, json, out),
             }
         }
         Err(e) => refused(&e, None, json, out),
@@ -154,15 +159,13 @@ fn refuse_as_root_for_someone(
 pub fn admin(request: AdminRequest, json: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     match elevate::run_admin(&request) {
         Ok(record) => {
-            let hint = (record.kind == repair::RecordKind::Repair).then(|| {
-                let exe = std::env::current_exe().unwrap_or_else(|_| "gowarden".into());
-                elevate::sudo_line(
-                    &exe,
-                    &AdminRequest::Undo {
-                        id: record.id.clone(),
-                    },
-                )
-            });
+            let hint = (record.kind == repair::RecordKind::Repair)
+                .then(|| elevate::undo_request(&record).ok())
+                .flatten()
+                .map(|undo| {
+                    let exe = std::env::current_exe().unwrap_or_else(|_| "gowarden".into());
+                    elevate::sudo_line(&exe, &undo)
+                });
             done(&record, hint.as_deref(), json, out)
         }
         Err(e) => report_refusal(e.status(), e.reason(), &e.to_string(), None, json, out),

@@ -350,19 +350,34 @@ fn a_root_owned_usr_local_go_is_repaired_through_pkexec_and_undone_from_roots_ow
         (
             &Value::from("needs-privilege"),
             &Value::from("elevated"),
-            &Value::from(format!("sudo {HELPER} admin undo {id}"))
+            &Value::from(format!(
+                "sudo {HELPER} admin undo {id} /usr/local/go go1.23.2 go1.22.0"
+            ))
         ),
         "{u:#}"
     );
 
-    // The undo is root's record, undone under the same policy; once.
-    done(&ns.admin(&["undo", &id]));
+    // The undo is root's record, undone under the same policy, and only as the words the
+    // prompt showed say; once.
+    let back = ["undo", &id, "/usr/local/go", "go1.23.2", "go1.22.0"];
+    let v = refused(
+        &ns.admin(&[
+            "undo",
+            &id,
+            "/usr/local/go",
+            "go1.23.2",
+            "/usr/local/nobody",
+        ]),
+        "changed",
+    );
+    says(&v["message"], "not what undoing administrator repair");
+    done(&ns.admin(&back));
     assert_eq!(
         ns.text("/usr/local/go"),
         Path::new("go1.22.0"),
         "put back as it was"
     );
-    refused(&ns.admin(&["undo", &id]), "already-undone");
+    refused(&ns.admin(&back), "already-undone");
 }
 
 #[test]
@@ -398,14 +413,16 @@ fn root_never_reads_settles_or_undoes_anything_of_the_users() {
     let user_before = listing(&ns.at("/var/lib/nobody"));
     let before = ns.snapshot();
 
-    refused(
-        &ns.admin(&["undo", "20261201-000000-aaaa"]),
-        "unknown-repair",
-    );
-    refused(
-        &ns.admin(&["undo", "20261201-000000-bbbb"]),
-        "unknown-repair",
-    );
+    for id in ["20261201-000000-aaaa", "20261201-000000-bbbb"] {
+        let words = [
+            "undo",
+            id,
+            "/usr/local/bin/go",
+            "../go1.22.0-old/bin/go",
+            "/usr/local/nobody/evil/bin/go",
+        ];
+        refused(&ns.admin(&words), "unknown-repair");
+    }
     done(&ns.admin(&RELINK));
     let mut expected = before.clone();
     expected.insert(
@@ -507,6 +524,17 @@ fn a_link_is_never_pointed_through_anything_another_account_can_write() {
             "/usr/local/secret/link",
             "/usr/local/secret cannot be read by other accounts",
         ),
+        // The review's find: /proc/self is root's own when root resolves it, and the caller's
+        // when the caller's go does; so is anything else through procfs or /dev/fd.
+        ("/proc/self/cwd/usr/local/go1.23.2", "/proc is on procfs"),
+        (
+            "/proc/thread-self/cwd/usr/local/go1.23.2",
+            "/proc is on procfs",
+        ),
+        ("/dev/fd/0", "/proc is on procfs"),
+        // Not a Go root at all: refused before anything in it is walked.
+        ("/", "which is not a Go root (it has no bin/go)"),
+        ("/usr", "which is not a Go root (it has no bin/go)"),
     ];
     let before_all = ns.snapshot();
     for (to, why) in cases {
@@ -543,9 +571,16 @@ fn only_a_go_install_s_own_links_change_never_a_startup_file_or_another_root_fil
             "is not one of the links gowarden changes as an administrator",
         );
     }
-    // A path spelled to escape the list is not even a request.
-    let r = ns.admin(&["relink", "/usr/local/bin/../secret/shadow", "x", "y"]);
-    assert_eq!(r.status, 2, "{}{}", r.stdout, r.stderr);
+    // A path spelled to escape the list, a text the kernel reads otherwise than `Path` does,
+    // or one that would make the prompt read otherwise, is not even a request.
+    for words in [
+        ["relink", "/usr/local/bin/../secret/shadow", "x", "y"],
+        ["relink", "/usr/local/go", "go1.22.0", "go1.23.2/"],
+        ["relink", "/usr/local/go", "go1.22.0", "go1.23.2\u{202e}"],
+    ] {
+        let r = ns.admin(&words);
+        assert_eq!(r.status, 2, "{words:?}: {}{}", r.stdout, r.stderr);
+    }
     // The right place, but the link does not hold what the caller says: refused, and what it
     // does hold is not quoted.
     let v = refused(
@@ -780,8 +815,20 @@ fn random_tampering_before_the_root_run_changes_only_the_requested_link() {
             "/usr/local/nobody/go",
         ],
         &["relink", "/usr/local/secret/shadow", SECRET, "x"],
-        &["undo", "x"],
-        &["undo", "y"],
+        &[
+            "undo",
+            "x",
+            "/usr/local/go",
+            "go1.22.0",
+            "/usr/local/nobody/go",
+        ],
+        &[
+            "undo",
+            "y",
+            "/usr/local/bin/go",
+            "../go1.22.10/bin/go",
+            "/usr/local/nobody/go/bin/go",
+        ],
     ];
     let envs: &[&[(&str, &str)]] = &[
         &[],

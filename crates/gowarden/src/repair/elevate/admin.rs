@@ -92,6 +92,15 @@ pub enum AdminError {
         /// How it ended.
         outcome: Outcome,
     },
+    /// The undo's words are not what the repair's record says its undo does.
+    #[error(
+        "the changes named are not what undoing administrator repair {id} does; nothing was \
+         changed (`sudo gowarden admin undo` prints its words after each repair)"
+    )]
+    NotWhatItDoes {
+        /// The id.
+        id: String,
+    },
     /// Something changed the link between the check and the swap (only root can).
     #[error(
         "{} changed while gowarden was changing it (another administrator program?); it was \
@@ -154,7 +163,7 @@ impl AdminError {
             AdminError::UnknownRepair { .. } => Reason::UnknownRepair,
             AdminError::AlreadyUndone { .. } => Reason::AlreadyUndone,
             AdminError::NotDone { .. } => Reason::NotDone,
-            AdminError::Raced { .. } => Reason::Changed,
+            AdminError::Raced { .. } | AdminError::NotWhatItDoes { .. } => Reason::Changed,
             AdminError::HalfApplied { .. } => Reason::HalfApplied,
             AdminError::Journal(_) => Reason::Journal,
             AdminError::Io { .. } => Reason::Io,
@@ -191,16 +200,53 @@ pub fn run(request: &AdminRequest) -> Result<RepairRecord, AdminError> {
         return Err(AdminError::NotRoot { uid, euid });
     }
     trust::this_program().map_err(|untrusted| AdminError::UntrustedProgram { untrusted })?;
-    // No working directory and no umask of the caller's.
+    // No working directory, umask, resource limits or terminal signals of the caller's: a
+    // low RLIMIT_NOFILE or RLIMIT_FSIZE, or a Ctrl-C or Ctrl-Z, could otherwise stop root
+    // between two swaps of one change.
     std::env::set_current_dir("/").map_err(io_err("change into", Path::new("/")))?;
     // SAFETY: umask has no preconditions and cannot fail.
     unsafe { libc::umask(0o022) };
+    release_limits_and_signals();
     let admin = Admin::open()?;
     let _lock = admin.lock()?;
     admin.reconcile()?;
     match request {
         AdminRequest::Relink(changes) => admin.relink(changes),
-        AdminRequest::Undo { id } => admin.undo(id),
+        AdminRequest::Undo { id, links } => admin.undo(id, links),
+    }
+}
+
+/// Raises the open-files and file-size limits to their maximum and ignores the signals a
+/// terminal sends (the run is short, and a repair is all or nothing).
+fn release_limits_and_signals() {
+    for resource in [libc::RLIMIT_NOFILE, libc::RLIMIT_FSIZE] {
+        // SAFETY: an all-zero rlimit is valid for getrlimit to overwrite.
+        let mut lim: libc::rlimit = unsafe { std::mem::zeroed() };
+        // SAFETY: `lim` is valid and writable for the calls; root may raise the soft limit to
+        // the hard one, and RLIMIT_FSIZE's hard limit too.
+        unsafe {
+            if libc::getrlimit(resource, &mut lim) == 0 {
+                lim.rlim_cur = lim.rlim_max;
+                if resource == libc::RLIMIT_FSIZE {
+                    lim.rlim_max = libc::RLIM_INFINITY;
+                    lim.rlim_cur = libc::RLIM_INFINITY;
+                }
+                libc::setrlimit(resource, &lim);
+            }
+        }
+    }
+    for signal in [
+        libc::SIGINT,
+        libc::SIGQUIT,
+        libc::SIGTSTP,
+        libc::SIGTTIN,
+        libc::SIGTTOU,
+        libc::SIGHUP,
+        libc::SIGXFSZ,
+        libc::SIGPIPE,
+    ] {
+        // SAFETY: setting a signal to SIG_IGN has no preconditions.
+        unsafe { libc::signal(signal, libc::SIG_IGN) };
     }
 }
 
@@ -306,7 +352,7 @@ impl Admin {
         self.execute(RecordKind::Repair, None, edits, links, message)
     }
 
-    fn undo(&self, id: &str) -> Result<RepairRecord, AdminError> {
+    fn undo(&self, id: &str, words: &[LinkChange]) -> Result<RepairRecord, AdminError> {
         let records = self.records()?;
         let target = record::undoable(&records, Some(id)).map_err(|why| {
             let id = id.to_string();
@@ -316,6 +362,19 @@ impl Admin {
                 record::Why::NotDone(outcome) => AdminError::NotDone { id, outcome },
             }
         })?;
+        // What the prompt showed must be what the record says the undo does.
+        let said: Vec<Edit> = words
+            .iter()
+            .map(|c| Edit::Link {
+                path: c.path.clone(),
+                before: c.from.clone(),
+                after: c.to.clone(),
+            })
+            .collect();
+        let reversed: Vec<Edit> = target.edits.iter().map(Edit::reversed).collect();
+        if said != reversed {
+            return Err(AdminError::NotWhatItDoes { id: id.to_string() });
+        }
         let mut edits = Vec::new();
         let mut links = Vec::new();
         for e in &target.edits {
@@ -471,6 +530,17 @@ impl Admin {
                 });
                 links.push(found.map(|(dir, name, stat, _)| Link { dir, name, stat }));
             }
+            if links.iter().any(Option::is_none) {
+                // A link that cannot be read now is not a conflict yet: left pending, for a
+                // run that can read it.
+                eprintln!(
+                    "gowarden: an interrupted administrator {} ({}) is left to a later run: a \
+                     link it changed cannot be read now",
+                    kind_word(r.kind),
+                    r.id
+                );
+                continue;
+            }
             let decision = if half {
                 record::decide_half_applied(&seen)
             } else {
@@ -595,13 +665,18 @@ fn swap(
     match exchange(dir, &temp, &link.name) {
         Ok(true) => {
             if !is_expected(&temp) {
-                let _ = exchange(dir, &temp, &link.name);
-                let _ = unlink_at(dir, &temp);
+                // Another program's link is under the temporary name now: it goes back, and
+                // is removed from nowhere if that fails.
+                if exchange(dir, &temp, &link.name).is_ok_and(|swapped| swapped) {
+                    let _ = unlink_at(dir, &temp);
+                }
                 return Err(AdminError::Raced {
                     path: path.to_path_buf(),
                 });
             }
-            unlink_at(dir, &temp).map_err(io_err("remove", &temp_path))?;
+            // Committed: the new link is in place. What follows is tidying, and its failure
+            // must not make a change that happened look like one that did not.
+            let _ = unlink_at(dir, &temp);
         }
         Ok(false) => {
             if !is_expected(&link.name) {
@@ -617,11 +692,12 @@ fn swap(
             return Err(io_err("replace", path)(e));
         }
     }
-    // SAFETY: `dir` is open for the call.
-    if unsafe { libc::fsync(dir.as_raw_fd()) } != 0 {
-        return Err(io_err("sync", &link.dir.path)(io::Error::last_os_error()));
+    // SAFETY: `dir` is open for the call. A failed sync leaves the change made (and the
+    // outcome journaled after it, fsynced), so it is not an error of the change.
+    let _ = unsafe { libc::fsync(dir.as_raw_fd()) };
+    if let Ok(now) = trust::lstat_at(dir, &link.name) {
+        link.stat = now;
     }
-    link.stat = trust::lstat_at(dir, &link.name).map_err(io_err("read", path))?;
     Ok(())
 }
 

@@ -34,7 +34,7 @@ use super::{Plan, RepairError};
 use crate::context::Host;
 use crate::process::{self, Output, SpawnError};
 use crate::quote::{applescript_string, sh_command};
-use crate::repair::record::Edit;
+use crate::repair::record::{Edit, RepairRecord};
 
 /// Where an installed copy of gowarden that root may run is looked for, in order: the macOS
 /// package installs its helper in the place Apple keeps privileged helpers.
@@ -68,6 +68,25 @@ pub fn request_for(plan: &Plan) -> Result<AdminRequest, RepairError> {
     let request = AdminRequest::relink(&words)?;
     precheck(&request)?;
     Ok(request)
+}
+
+/// The administrator request that undoes `repair` (an administrator's record: the user's
+/// pointer, or root's own output), naming every change it makes.
+pub fn undo_request(repair: &RepairRecord) -> Result<AdminRequest, RepairError> {
+    let mut words = Vec::new();
+    for e in &repair.edits {
+        match e.reversed() {
+            Edit::Link {
+                path,
+                before,
+                after,
+            } => words.extend([path, before, after]),
+            Edit::ShellLine { path, .. } => {
+                return Err(RepairError::NotForAdministrator { path });
+            }
+        }
+    }
+    Ok(AdminRequest::undo(&repair.id, &words)?)
 }
 
 /// Checks a relink against the policy from this side (as this user: everything it reads is
@@ -286,8 +305,15 @@ mod tests {
             .map(OsString::from)
         );
         assert_eq!(
-            sudo_line(exe, &AdminRequest::undo("20261204-120000-00ff").unwrap()),
-            "sudo /usr/bin/gowarden admin undo 20261204-120000-00ff"
+            sudo_line(
+                exe,
+                &AdminRequest::undo(
+                    "20261204-120000-00ff",
+                    &["/usr/local/go".into(), "go1.23.4".into(), "go1.22.0".into()]
+                )
+                .unwrap()
+            ),
+            "sudo /usr/bin/gowarden admin undo 20261204-120000-00ff /usr/local/go go1.23.4 go1.22.0"
         );
         let dashed =
             AdminRequest::relink(&["/usr/bin/go".into(), "-x".into(), "y".into()]).unwrap();

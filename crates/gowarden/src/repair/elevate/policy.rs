@@ -95,6 +95,12 @@ pub const PLACES: &[Place] = &[
     },
 ];
 
+/// Directories where root's own daemons create entries for users (mounted volumes, runtime
+/// directories, homes): a link text leading to something missing there is not restored.
+const USERS_PLACES: &[&str] = &[
+    "/Volumes", "/media", "/mnt", "/run", "/home", "/Users", "/tmp", "/var/tmp",
+];
+
 /// The place `path` is, if it is one: spelled exactly as listed.
 pub fn place(path: &Path) -> Option<&'static Place> {
     PLACES
@@ -274,6 +280,19 @@ fn healthy_goroot(goroot: &Path, host: &Host) -> Result<Option<GoVersion>, Refus
         untrusted,
     };
     let dir = TrustedDir::open(goroot, true).map_err(untrusted)?;
+    // The shape first, through the handles: a directory that is no Go root (`/`, `/etc`) is
+    // refused before anything in it is walked.
+    let go = dir
+        .child(std::ffi::OsStr::new("bin"), true)
+        .ok()
+        .and_then(|bin| trust::lstat_at(bin.fd(), std::ffi::OsStr::new("go")).ok());
+    if !go.is_some_and(|st| st.is_file()) {
+        return Err(Refusal::WrongTarget {
+            path: goroot.to_path_buf(),
+            leads_to: goroot.to_path_buf(),
+            want: "a Go root (it has no bin/go)".into(),
+        });
+    }
     trust::check_tree(dir).map_err(untrusted)?;
     // Nothing of the requester's environment: a context of the real host, rooted at /.
     let ctx = Context::new(
@@ -298,8 +317,20 @@ fn healthy_goroot(goroot: &Path, host: &Host) -> Result<Option<GoVersion>, Refus
 /// (then the part that exists is root's, and nobody else can make it lead somewhere).
 pub(crate) fn check_restore(dir: &Path, text: &Path) -> Result<(), Refusal> {
     match trust::resolve(dir, text, true) {
-        Ok(_)
-        | Err(Untrusted {
+        Ok(_) => Ok(()),
+        // Missing where root's daemons make entries for users (a mounted volume, a user's
+        // runtime directory or home): it could come to lead into the user's tree.
+        Err(Untrusted {
+            why: Why::Missing,
+            path,
+        }) if USERS_PLACES.iter().any(|p| path.starts_with(p)) => Err(Refusal::Untrusted {
+            what: "the old target",
+            untrusted: Untrusted {
+                path,
+                why: Why::Mount("a place where users' volumes and homes appear"),
+            },
+        }),
+        Err(Untrusted {
             why: Why::Missing, ..
         }) => Ok(()),
         Err(untrusted) => Err(Refusal::Untrusted {

@@ -29,10 +29,13 @@ pub struct LinkChange {
 pub enum AdminRequest {
     /// Change these links, all or none.
     Relink(Vec<LinkChange>),
-    /// Undo the repair with this id in the administrator's own journal.
+    /// Undo the repair with this id in the administrator's own journal, which makes exactly
+    /// these changes (the prompt shows them; root refuses unless its record says the same).
     Undo {
         /// The repair's id.
         id: String,
+        /// The changes the undo makes: each link from the repair's text back to its old one.
+        links: Vec<LinkChange>,
     },
 }
 
@@ -42,65 +45,39 @@ pub enum AdminRequest {
 pub struct BadRequest(pub String);
 
 impl AdminRequest {
-    /// The arguments after the program: `admin relink P FROM TO ...` or `admin undo ID`.
-    /// A `--` goes before the operands when one of them could be read as an option.
+    /// The arguments after the program: `admin relink P FROM TO ...` or `admin undo ID P FROM
+    /// TO ...`. A `--` goes before the operands when one of them could be read as an option.
     pub fn args(&self) -> Vec<OsString> {
-        let mut args: Vec<OsString> = vec!["admin".into()];
-        match self {
-            AdminRequest::Relink(changes) => {
-                args.push("relink".into());
-                let words: Vec<OsString> = changes
+        let (op, id, changes) = match self {
+            AdminRequest::Relink(changes) => ("relink", None, changes),
+            AdminRequest::Undo { id, links } => ("undo", Some(id), links),
+        };
+        let mut args: Vec<OsString> = vec!["admin".into(), op.into()];
+        let words: Vec<OsString> = id
+            .map(OsString::from)
+            .into_iter()
+            .chain(
+                changes
                     .iter()
                     .flat_map(|c| [&c.path, &c.from, &c.to])
-                    .map(|p| p.clone().into_os_string())
-                    .collect();
-                if words.iter().any(|w| w.as_encoded_bytes().starts_with(b"-")) {
-                    args.push("--".into());
-                }
-                args.extend(words);
-            }
-            AdminRequest::Undo { id } => {
-                args.push("undo".into());
-                args.push(id.into());
-            }
+                    .map(|p| p.clone().into_os_string()),
+            )
+            .collect();
+        if words.iter().any(|w| w.as_encoded_bytes().starts_with(b"-")) {
+            args.push("--".into());
         }
+        args.extend(words);
         args
     }
 
     /// A relink of `words` read as `PATH FROM TO` triples, checked for shape.
     pub fn relink(words: &[PathBuf]) -> Result<AdminRequest, BadRequest> {
-        if words.is_empty() || !words.len().is_multiple_of(3) {
-            return Err(BadRequest(format!(
-                "relink takes PATH FROM TO for each link, {} words given",
-                words.len()
-            )));
-        }
-        if words.len() / 3 > MAX_LINKS {
-            return Err(BadRequest(format!(
-                "at most {MAX_LINKS} links change at once"
-            )));
-        }
-        let changes = words
-            .chunks(3)
-            .map(|w| {
-                let change = LinkChange {
-                    path: w[0].clone(),
-                    from: w[1].clone(),
-                    to: w[2].clone(),
-                };
-                change.check().map(|()| change)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        for (i, c) in changes.iter().enumerate() {
-            if changes[..i].iter().any(|d| d.path == c.path) {
-                return Err(BadRequest(format!("{} is named twice", c.path.display())));
-            }
-        }
-        Ok(AdminRequest::Relink(changes))
+        Ok(AdminRequest::Relink(changes(words)?))
     }
 
-    /// An undo of repair `id`, checked for shape.
-    pub fn undo(id: &str) -> Result<AdminRequest, BadRequest> {
+    /// An undo of repair `id`, making the changes `words` (`PATH FROM TO` triples) name,
+    /// checked for shape.
+    pub fn undo(id: &str, words: &[PathBuf]) -> Result<AdminRequest, BadRequest> {
         let ok = id.len() <= 64
             && id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
             && id
@@ -111,31 +88,68 @@ impl AdminRequest {
                 "{id:?} is not a repair id (a letter or digit, then letters, digits, `-` and `.`; at most 64)"
             )));
         }
-        Ok(AdminRequest::Undo { id: id.to_string() })
+        Ok(AdminRequest::Undo {
+            id: id.to_string(),
+            links: changes(words)?,
+        })
     }
 
     /// What will change, in the words the administrator prompt shows.
     pub fn prompt(&self) -> String {
+        let each = |changes: &[LinkChange]| -> String {
+            changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} (now {}) at {}",
+                        c.path.display(),
+                        c.from.display(),
+                        c.to.display()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", and ")
+        };
         match self {
-            AdminRequest::Relink(changes) => {
-                let each: Vec<String> = changes
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "{} (now {}) at {}",
-                            c.path.display(),
-                            c.from.display(),
-                            c.to.display()
-                        )
-                    })
-                    .collect();
-                format!("gowarden wants to point {}.", each.join(", and "))
-            }
-            AdminRequest::Undo { id } => {
-                format!("gowarden wants to undo its administrator repair {id}.")
-            }
+            AdminRequest::Relink(changes) => format!("gowarden wants to point {}.", each(changes)),
+            AdminRequest::Undo { id, links } => format!(
+                "gowarden wants to undo its administrator repair {id}: point {}.",
+                each(links)
+            ),
         }
     }
+}
+
+/// `PATH FROM TO` triples, checked for shape.
+fn changes(words: &[PathBuf]) -> Result<Vec<LinkChange>, BadRequest> {
+    if words.is_empty() || !words.len().is_multiple_of(3) {
+        return Err(BadRequest(format!(
+            "PATH FROM TO for each link, {} words given",
+            words.len()
+        )));
+    }
+    if words.len() / 3 > MAX_LINKS {
+        return Err(BadRequest(format!(
+            "at most {MAX_LINKS} links change at once"
+        )));
+    }
+    let changes = words
+        .chunks(3)
+        .map(|w| {
+            let change = LinkChange {
+                path: w[0].clone(),
+                from: w[1].clone(),
+                to: w[2].clone(),
+            };
+            change.check().map(|()| change)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for (i, c) in changes.iter().enumerate() {
+        if changes[..i].iter().any(|d| d.path == c.path) {
+            return Err(BadRequest(format!("{} is named twice", c.path.display())));
+        }
+    }
+    Ok(changes)
 }
 
 impl LinkChange {
@@ -149,9 +163,36 @@ impl LinkChange {
             if len == 0 || len > MAX_TEXT {
                 return bad("a link text must be 1 to 4095 bytes");
             }
+            // `Path` reads `a/`, `a//b` and `a/./b` as `a` and `a/b`; the kernel does not.
+            let bytes = text.as_os_str().as_encoded_bytes();
+            if bytes.ends_with(b"/") && bytes != b"/"
+                || bytes.windows(2).any(|w| w == b"//")
+                || bytes.windows(3).any(|w| w == b"/./")
+                || bytes.ends_with(b"/.")
+            {
+                return bad("a link text must be a normal path (no trailing /, //, or /./)");
+            }
+        }
+        for word in [&self.path, &self.from, &self.to] {
+            if !plain(word) {
+                return bad(
+                    "the words must be UTF-8 without control or bidirectional characters \
+                     (they are shown in the administrator prompt)",
+                );
+            }
         }
         Ok(())
     }
+}
+
+/// Text a prompt shows as it is: UTF-8, without control characters or the bidirectional
+/// controls that could make a prompt read otherwise than the words.
+fn plain(word: &Path) -> bool {
+    word.to_str().is_some_and(|s| {
+        !s.chars().any(|c| {
+            c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+    })
 }
 
 /// `/a/b/c`, exactly as its components spell it.
@@ -194,6 +235,11 @@ mod tests {
             &["/usr/local/go/", "a", "b"],
             &["/", "a", "b"],
             &["/usr/local/go", "", "b"],
+            &["/usr/local/go", "a", "go1.23/"],
+            &["/usr/local/go", "a", "/usr/local//go1.23"],
+            &["/usr/local/go", "a", "./x/./y"],
+            &["/usr/local/go", "a\x1b[2K", "b"],
+            &["/usr/local/go", "a", "go\u{202e}1.23"],
             &["/usr/local/go", "a", "b", "/usr/local/go", "b", "c"],
         ] {
             assert!(AdminRequest::relink(&words(bad)).is_err(), "{bad:?}");
@@ -212,13 +258,32 @@ mod tests {
     }
 
     #[test]
-    fn an_undo_names_one_repair_id() {
+    fn an_undo_names_one_repair_id_and_what_it_changes() {
+        let back = words(&["/usr/local/go", "go1.23.4", "go1.22.0"]);
+        let r = AdminRequest::undo("20261204-175501-3fa2", &back).unwrap();
         assert_eq!(
-            AdminRequest::undo("20261204-175501-3fa2").unwrap().args(),
-            ["admin", "undo", "20261204-175501-3fa2"].map(OsString::from)
+            r.args(),
+            [
+                "admin",
+                "undo",
+                "20261204-175501-3fa2",
+                "/usr/local/go",
+                "go1.23.4",
+                "go1.22.0"
+            ]
+            .map(OsString::from)
+        );
+        assert_eq!(
+            r.prompt(),
+            "gowarden wants to undo its administrator repair 20261204-175501-3fa2: point \
+             /usr/local/go (now go1.23.4) at go1.22.0."
         );
         for bad in ["", "-x", "../x", "a b", "$(id)", &"x".repeat(65)] {
-            assert!(AdminRequest::undo(bad).is_err(), "{bad:?}");
+            assert!(AdminRequest::undo(bad, &back).is_err(), "{bad:?}");
         }
+        assert!(
+            AdminRequest::undo("x", &[]).is_err(),
+            "the changes are named"
+        );
     }
 }

@@ -99,6 +99,8 @@ pub enum Why {
     Moved,
     /// It holds too much to check.
     TooLarge,
+    /// It is on a file system root does not rely on (its words say which).
+    Mount(&'static str),
     /// The OS would not say (the error's text).
     Io(String),
 }
@@ -136,6 +138,7 @@ impl fmt::Display for Why {
                 f,
                 "holds more than {MAX_ENTRIES} entries, too many to check"
             ),
+            Why::Mount(what) => write!(f, "is on {what}, which root does not rely on"),
             Why::Io(e) => write!(f, "cannot be read ({e})"),
         }
     }
@@ -278,6 +281,7 @@ impl TrustedDir {
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         let stat = fstat(fd_of(&fd)).map_err(|e| io_why(slash, &e))?;
         judge(slash, &stat, public)?;
+        mount::check(fd_of(&fd)).map_err(|what| untrusted(slash, what))?;
         Ok(TrustedDir {
             fd,
             path: slash.to_path_buf(),
@@ -315,6 +319,10 @@ impl TrustedDir {
             return Err(untrusted(&path, Why::Moved));
         }
         judge(&path, &stat, public)?;
+        if stat.dev != self.stat.dev {
+            // Another file system begins here.
+            mount::check(fd_of(&fd)).map_err(|what| untrusted(&path, what))?;
+        }
         Ok(TrustedDir { fd, path, stat })
     }
 
@@ -327,6 +335,116 @@ impl TrustedDir {
 fn fd_of(fd: &OwnedFd) -> BorrowedFd<'_> {
     use std::os::fd::AsFd as _;
     fd.as_fd()
+}
+
+/// Which file systems root relies on: none whose entries are made up per process or per
+/// caller (Linux's `/proc/self` is root's own when root resolves it, and the caller's when the
+/// caller's `go` does; sysfs, devpts, FUSE and other pseudo file systems), none mounted
+/// `nosuid` (as every mount a user may make is: fstab `user`, udisks, FUSE), and on macOS none
+/// mounted by another user or ignoring ownership (a disk image a user attached).
+mod mount {
+    use std::os::fd::{AsRawFd, BorrowedFd};
+
+    use super::Why;
+
+    pub(super) fn check(fd: BorrowedFd<'_>) -> Result<(), Why> {
+        // SAFETY: an all-zero statvfs is a valid value for the kernel to overwrite.
+        let mut v: libc::statvfs = unsafe { std::mem::zeroed() };
+        // SAFETY: `fd` is open and `v` writable for the call.
+        if unsafe { libc::fstatvfs(fd.as_raw_fd(), &mut v) } != 0 {
+            return Err(Why::Io(std::io::Error::last_os_error().to_string()));
+        }
+        if v.f_flag & libc::ST_NOSUID != 0 {
+            return Err(Why::Mount(
+                "a file system mounted nosuid (as every mount a user may make is)",
+            ));
+        }
+        imp::check(fd)
+    }
+
+    #[cfg(target_os = "linux")]
+    mod imp {
+        use std::os::fd::{AsRawFd, BorrowedFd};
+
+        use super::Why;
+
+        /// statfs(2) magic numbers of pseudo and user-space file systems.
+        const REFUSED: &[(i64, &str)] = &[
+            (0x9fa0, "procfs"),
+            (0x6265_6572, "sysfs"),
+            (0x1cd1, "devpts"),
+            (0x6573_5546, "a FUSE file system"),
+            (0x0027_e0eb, "cgroupfs"),
+            (0x6367_7270, "cgroup2"),
+            (0x6462_6720, "debugfs"),
+            (0x7472_6163, "tracefs"),
+            (0x7363_6673, "securityfs"),
+            (0xcafe_4a11, "bpffs"),
+            (0x6e73_6673, "nsfs"),
+            (0x6265_6570, "configfs"),
+            (0x0187, "autofs"),
+        ];
+
+        // `f_type` is an i64 here and another type on other Linux targets.
+        #[allow(clippy::unnecessary_cast)]
+        pub(super) fn check(fd: BorrowedFd<'_>) -> Result<(), Why> {
+            // SAFETY: an all-zero statfs is a valid value for the kernel to overwrite.
+            let mut s: libc::statfs = unsafe { std::mem::zeroed() };
+            // SAFETY: `fd` is open and `s` writable for the call.
+            if unsafe { libc::fstatfs(fd.as_raw_fd(), &mut s) } != 0 {
+                return Err(Why::Io(std::io::Error::last_os_error().to_string()));
+            }
+            let kind = s.f_type as i64;
+            match REFUSED.iter().find(|(magic, _)| *magic == kind) {
+                Some((_, name)) => Err(Why::Mount(name)),
+                None => Ok(()),
+            }
+        }
+    }
+
+    #[cfg(target_os = "macos")]
+    mod imp {
+        use std::os::fd::{AsRawFd, BorrowedFd};
+
+        use super::Why;
+
+        /// `MNT_NOSUID` in <sys/mount.h>.
+        const MNT_NOSUID: u32 = 0x0000_0008;
+
+        pub(super) fn check(fd: BorrowedFd<'_>) -> Result<(), Why> {
+            // SAFETY: an all-zero statfs is a valid value for the kernel to overwrite.
+            let mut s: libc::statfs = unsafe { std::mem::zeroed() };
+            // SAFETY: `fd` is open and `s` writable for the call.
+            if unsafe { libc::fstatfs(fd.as_raw_fd(), &mut s) } != 0 {
+                return Err(Why::Io(std::io::Error::last_os_error().to_string()));
+            }
+            if s.f_owner != 0 {
+                return Err(Why::Mount("a file system another user mounted"));
+            }
+            if s.f_flags & (MNT_NOSUID | libc::MNT_IGNORE_OWNERSHIP as u32) != 0 {
+                return Err(Why::Mount(
+                    "a file system mounted nosuid or ignoring ownership",
+                ));
+            }
+            // SAFETY: f_fstypename is a NUL-terminated name the kernel filled in.
+            let name = unsafe { std::ffi::CStr::from_ptr(s.f_fstypename.as_ptr()) };
+            match name.to_bytes() {
+                b"devfs" | b"fdesc" | b"autofs" => Err(Why::Mount("a device file system")),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    mod imp {
+        use std::os::fd::BorrowedFd;
+
+        use super::Why;
+
+        pub(super) fn check(_: BorrowedFd<'_>) -> Result<(), Why> {
+            Ok(())
+        }
+    }
 }
 
 /// Where a link text leads, every step of the way checked.
@@ -408,8 +526,8 @@ fn push_components(pending: &mut Vec<OsString>, path: &Path) {
     pending.extend(names.into_iter().rev());
 }
 
-/// Checks every entry under `dir` (a Go root): each root's and writable by neither group nor
-/// others, and each symlink leading only through what root may rely on (or nowhere); a
+/// Checks every entry under `dir` (a Go root): each root's, writable by neither group nor
+/// others and readable by everyone (so nothing it names is a secret), and each symlink leading only through what root may rely on (or nowhere); a
 /// directory a symlink leads to is checked the same way (Debian's Go roots link `src` into
 /// `/usr/share`). Returns how many entries it checked.
 pub(crate) fn check_tree(dir: TrustedDir) -> Result<usize, Untrusted> {
@@ -437,10 +555,10 @@ impl Walk {
             }
             let here = dir.path.join(&name);
             let st = lstat_at(dir.fd(), &name).map_err(|e| io_why(&here, &e))?;
-            judge(&here, &st, false)?;
+            judge(&here, &st, true)?;
             let next = if st.is_link() {
                 let text = readlink_at(dir.fd(), &name).map_err(|e| io_why(&here, &e))?;
-                match resolve(&dir.path, &text, false) {
+                match resolve(&dir.path, &text, true) {
                     Ok(r) => r.dir,
                     Err(Untrusted {
                         why: Why::Missing, ..
@@ -448,7 +566,7 @@ impl Walk {
                     Err(e) => return Err(e),
                 }
             } else if st.is_dir() {
-                Some(dir.child(&name, false)?)
+                Some(dir.child(&name, true)?)
             } else {
                 None
             };
