@@ -969,3 +969,38 @@ fn sudo_gowarden_repair_is_refused_for_the_one_admin_command() {
         says(&v["message"], "not through sudo or pkexec");
     }
 }
+
+/// A new text is checked against what the links it goes through say now; through a link the
+/// same request changes (or through the link itself) it would lead somewhere never checked.
+#[test]
+fn a_new_text_through_a_link_the_request_changes_is_refused() {
+    let Some(ns) = Ns::new() else { return };
+    ns.go_root("go1.23.2-linux-amd64", "/usr/local/go1.23.2");
+    ns.go_root("go1.22.10-linux-amd64", "/usr/local/go1.22.10");
+    ns.link("go1.22.10", "/usr/local/go");
+    ns.link("../go1.22.10/bin/go", "/usr/local/bin/go");
+    let before = ns.snapshot();
+    for words in [
+        &["relink", "/usr/local/go", "go1.22.10", "go/../go1.23.2"][..],
+        &[
+            "relink",
+            "/usr/local/go",
+            "go1.22.10",
+            "go1.23.2",
+            "/usr/local/bin/go",
+            "../go1.22.10/bin/go",
+            "../go/bin/go",
+        ],
+    ] {
+        let v = refused(&ns.admin(words), "not-allowed");
+        says(&v["message"], "a link this request leaves as it is");
+    }
+    assert_eq!(ns.snapshot(), before, "nothing changed");
+    // Each alone is fine: through a link the request leaves as it is.
+    done(&ns.admin(&[
+        "relink",
+        "/usr/local/bin/go",
+        "../go1.22.10/bin/go",
+        "../go/bin/go",
+    ]));
+}

@@ -316,9 +316,10 @@ impl Admin {
     }
 
     fn relink(&self, changes: &[LinkChange]) -> Result<RepairRecord, AdminError> {
+        let changing: Vec<&Path> = changes.iter().map(|c| c.path.as_path()).collect();
         let checked = changes
             .iter()
-            .map(|c| policy::check(c, &self.host))
+            .map(|c| policy::check(c, &changing, &self.host))
             .collect::<Result<Vec<_>, _>>()?;
         let first = &checked[0];
         let message = format!(

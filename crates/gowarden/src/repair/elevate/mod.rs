@@ -94,8 +94,9 @@ pub fn undo_request(repair: &RepairRecord) -> Result<AdminRequest, RepairError> 
 pub fn precheck(request: &AdminRequest) -> Result<(), RepairError> {
     if let AdminRequest::Relink(changes) = request {
         let host = Host::current();
+        let changing: Vec<&Path> = changes.iter().map(|c| c.path.as_path()).collect();
         for c in changes {
-            policy::check(c, &host)?;
+            policy::check(c, &changing, &host)?;
         }
     }
     Ok(())

@@ -227,7 +227,15 @@ pub(crate) fn open_link(path: &Path, from: &Path) -> Result<(TrustedDir, OsStrin
 /// of [`PLACES`] in a directory root's alone and holds `from`; `to` leads, through nothing but
 /// root's, to what the place's role says, in a healthy Go root for `host` whose every entry is
 /// root's and readable by everyone.
-pub(crate) fn check(change: &LinkChange, host: &Host) -> Result<Checked, Refusal> {
+///
+/// `changing` names every link the request changes: a new text that goes through one of them
+/// (the link itself, or another of the request) was checked against what that link says now,
+/// not what it will say, so it is refused.
+pub(crate) fn check(
+    change: &LinkChange,
+    changing: &[&Path],
+    host: &Host,
+) -> Result<Checked, Refusal> {
     let place = place(&change.path).ok_or_else(|| Refusal::NotAPlace {
         path: change.path.clone(),
     })?;
@@ -237,6 +245,17 @@ pub(crate) fn check(change: &LinkChange, host: &Host) -> Result<Checked, Refusal
         untrusted,
     };
     let leads = trust::resolve(&dir.path, &change.to, true).map_err(target)?;
+    if let Some(via) = leads
+        .through
+        .iter()
+        .find(|p| changing.contains(&p.as_path()))
+    {
+        return Err(Refusal::WrongTarget {
+            path: change.path.clone(),
+            leads_to: via.clone(),
+            want: "a link this request leaves as it is (it changes that one)".into(),
+        });
+    }
     let wrong = |want: &str| Refusal::WrongTarget {
         path: change.path.clone(),
         leads_to: leads.path.clone(),
@@ -369,6 +388,7 @@ mod tests {
                 from: "x".into(),
                 to: "y".into(),
             },
+            &[],
             &Host::current(),
         )
         .unwrap_err();

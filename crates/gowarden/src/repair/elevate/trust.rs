@@ -456,6 +456,8 @@ pub(crate) struct Resolved {
     pub(crate) stat: Stat,
     /// The directory itself, when it leads to one.
     pub(crate) dir: Option<TrustedDir>,
+    /// Every symlink it went through, in order.
+    pub(crate) through: Vec<PathBuf>,
 }
 
 /// Where `text`, read as a symlink's text in `from`, leads, following symlinks as the kernel
@@ -467,6 +469,7 @@ pub(crate) fn resolve(from: &Path, text: &Path, public: bool) -> Result<Resolved
     push_components(&mut pending, &from.join(text));
     let mut chain = vec![TrustedDir::root(public)?];
     let mut hops = 0;
+    let mut through = Vec::new();
     while let Some(name) = pending.pop() {
         if name == ".." {
             if chain.len() > 1 {
@@ -488,6 +491,7 @@ pub(crate) fn resolve(from: &Path, text: &Path, public: bool) -> Result<Resolved
                 chain.truncate(1);
             }
             push_components(&mut pending, &target);
+            through.push(here);
             continue;
         }
         if st.is_dir() {
@@ -503,6 +507,7 @@ pub(crate) fn resolve(from: &Path, text: &Path, public: bool) -> Result<Resolved
             path: here,
             stat: st,
             dir: None,
+            through,
         });
     }
     let dir = chain.pop().expect("the chain always holds /");
@@ -510,6 +515,7 @@ pub(crate) fn resolve(from: &Path, text: &Path, public: bool) -> Result<Resolved
         path: dir.path.clone(),
         stat: dir.stat,
         dir: Some(dir),
+        through,
     })
 }
 
