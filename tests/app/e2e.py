@@ -134,16 +134,18 @@ return b.innerText;
 VISIBLE = "return document.visibilityState === arguments[0] ? document.visibilityState : null;"
 
 
-def x_screen_shows(d: "Driver", label: str, out: Path) -> str:
-    """The popover as a person sees it: the window on the X screen (xdotool's geometry, all of
-    it inside the screen) and a screenshot of the whole screen (`import -window root`) whose
-    pixels at that place are the page WebDriver renders (the UI's text, not black). Returns
-    the geometry, for the log."""
+def x_window() -> str | None:
+    """The popover's X window, when it is mapped."""
     ids = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^gowarden$"],
                          capture_output=True, text=True).stdout.split()
-    assert ids, f"{label}: no visible gowarden window on the X screen"
+    return ids[-1] if ids else None
+
+
+def on_screen(wid: str, label: str) -> tuple[int, int, int, int, str]:
+    """The window's geometry (xdotool), asserted all inside the X screen (xwininfo): x, y,
+    width, height and a description."""
     geo = dict(line.split("=", 1) for line in subprocess.run(
-        ["xdotool", "getwindowgeometry", "--shell", ids[-1]],
+        ["xdotool", "getwindowgeometry", "--shell", wid],
         capture_output=True, text=True, check=True).stdout.split())
     x, y, w, h = (int(geo[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
     root = subprocess.run(["xwininfo", "-root"], capture_output=True, text=True, check=True).stdout
@@ -151,6 +153,17 @@ def x_screen_shows(d: "Driver", label: str, out: Path) -> str:
     sh = int(root.split("Height:")[1].split()[0])
     where = f"{w}x{h} at {x},{y} on a {sw}x{sh} screen"
     assert 0 <= x and x + w <= sw and 0 <= y and y + h <= sh, f"{label}: the popover is off screen: {where}"
+    return x, y, w, h, where
+
+
+def x_screen_shows(d: "Driver", label: str, out: Path) -> str:
+    """The popover as a person sees it: the window on the X screen (xdotool's geometry, all of
+    it inside the screen) and a screenshot of the whole screen (`import -window root`) whose
+    pixels at that place are the page WebDriver renders (the UI's text, not black). Returns
+    the geometry, for the log."""
+    wid = x_window()
+    assert wid, f"{label}: no visible gowarden window on the X screen"
+    x, y, w, h, where = on_screen(wid, label)
     out.parent.mkdir(parents=True, exist_ok=True)
     screen, page = out.with_suffix(".screen.png"), out.with_suffix(".page.png")
     subprocess.run(["import", "-window", "root", str(screen)], check=True)
@@ -173,13 +186,6 @@ def x_screen_shows(d: "Driver", label: str, out: Path) -> str:
     rmse = float(diff.stderr.split("(")[1].split(")")[0])
     assert rmse < 0.15, f"{label}: the screen does not show the page where the popover is ({where}, RMSE {rmse:.3f})"
     return f"{where}, RMSE {rmse:.3f} against the page"
-
-
-def x_window() -> str | None:
-    """The popover's X window, when it is mapped."""
-    ids = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^gowarden$"],
-                         capture_output=True, text=True).stdout.split()
-    return ids[-1] if ids else None
 
 
 def first_shown_by_a_second_launch(app: Path, env: dict, cwd: Path, label: str, out: Path) -> str:
@@ -209,16 +215,7 @@ def first_shown_by_a_second_launch(app: Path, env: dict, cwd: Path, label: str, 
                 launched = time.monotonic()
             wid = x_window()
             if wid:
-                geo = dict(line.split("=", 1) for line in subprocess.run(
-                    ["xdotool", "getwindowgeometry", "--shell", wid],
-                    capture_output=True, text=True, check=True).stdout.split())
-                x, y, w, h = (int(geo[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
-                root = subprocess.run(["xwininfo", "-root"], capture_output=True, text=True, check=True).stdout
-                sw = int(root.split("Width:")[1].split()[0])
-                sh = int(root.split("Height:")[1].split()[0])
-                where = f"{w}x{h} at {x},{y} on a {sw}x{sh} screen"
-                assert 0 <= x and x + w <= sw and 0 <= y and y + h <= sh, (
-                    f"{label}: the popover is off screen: {where}")
+                x, y, w, h, where = on_screen(wid, label)
                 out.parent.mkdir(parents=True, exist_ok=True)
                 screen = out.with_suffix(".screen.png")
                 subprocess.run(["import", "-window", "root", str(screen)], check=True)
