@@ -133,11 +133,16 @@ fn refuse_as_root_for_someone(
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<Option<ExitCode>> {
+    use std::os::unix::fs::MetadataExt as _;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let root = unsafe { libc::geteuid() } == 0;
+    // sudo and pkexec say for whom; osascript, su and doas do not, but leave the user's HOME.
     let for_someone = ["SUDO_UID", "PKEXEC_UID"]
         .iter()
-        .any(|v| std::env::var(v).is_ok_and(|uid| uid != "0"));
+        .any(|v| std::env::var(v).is_ok_and(|uid| uid != "0"))
+        || std::env::var_os("HOME")
+            .and_then(|h| std::fs::metadata(h).ok())
+            .is_some_and(|m| m.uid() != 0);
     if !(root && for_someone) {
         return Ok(None);
     }

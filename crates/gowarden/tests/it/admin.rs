@@ -968,6 +968,15 @@ fn sudo_gowarden_repair_is_refused_for_the_one_admin_command() {
         let v = refused(&r, "not-allowed");
         says(&v["message"], "not through sudo or pkexec");
     }
+    // osascript, su and doas name nobody, but leave the user's HOME.
+    let home = tempfile::tempdir().unwrap();
+    std::os::unix::fs::chown(home.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+    let r = run(Command::new(env!("CARGO_BIN_EXE_gowarden"))
+        .args(["repair", "dangling-symlink", "--yes", "--json"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", home.path()));
+    refused(&r, "not-allowed");
 }
 
 /// A new text is checked against what the links it goes through say now; through a link the
