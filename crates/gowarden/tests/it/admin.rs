@@ -1013,3 +1013,37 @@ fn a_new_text_through_a_link_the_request_changes_is_refused() {
         "../go/bin/go",
     ]));
 }
+
+/// Intel Homebrew's `/usr/local/opt/go` leads to a keg: the whole keg is checked, its `bin`
+/// (what runs through `opt/go/bin/go`) as well as the Go root in `libexec`.
+#[test]
+fn a_homebrew_keg_link_is_repaired_only_to_a_keg_that_is_roots_throughout() {
+    let Some(ns) = Ns::new() else { return };
+    let keg = "/usr/local/Cellar/go/1.23.2";
+    ns.go_root("go1.23.2-linux-amd64", &format!("{keg}/libexec"));
+    std::fs::create_dir_all(ns.at(&format!("{keg}/bin"))).unwrap();
+    ns.link("../libexec/bin/go", &format!("{keg}/bin/go"));
+    std::fs::create_dir_all(ns.at("/usr/local/opt")).unwrap();
+    ns.link("../Cellar/go/1.22.10", "/usr/local/opt/go");
+    let request = [
+        "relink",
+        "/usr/local/opt/go",
+        "../Cellar/go/1.22.10",
+        "../Cellar/go/1.23.2",
+    ];
+    // A keg whose bin another account may change: refused.
+    std::os::unix::fs::chown(ns.at(&format!("{keg}/bin")), Some(NOBODY), Some(NOBODY)).unwrap();
+    let v = refused(&ns.admin(&request), "not-allowed");
+    says(&v["message"], "bin belongs to uid 65534");
+    assert_eq!(
+        ns.text("/usr/local/opt/go"),
+        Path::new("../Cellar/go/1.22.10")
+    );
+    // Root's throughout: repaired.
+    std::os::unix::fs::chown(ns.at(&format!("{keg}/bin")), Some(0), Some(0)).unwrap();
+    done(&ns.admin(&request));
+    assert_eq!(
+        ns.text("/usr/local/opt/go"),
+        Path::new("../Cellar/go/1.23.2")
+    );
+}

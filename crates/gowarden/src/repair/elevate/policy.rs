@@ -281,6 +281,12 @@ pub(crate) fn check(
         Role::HomebrewKeg => return Err(wrong("a Homebrew go keg")),
     };
     let version = healthy_goroot(&goroot, host)?;
+    if place.role == Role::HomebrewKeg
+        && let Some(keg) = leads.dir
+    {
+        // The whole keg, not only its libexec: `opt/go/bin/go` is what runs through it.
+        trust::check_tree(keg).map_err(target)?;
+    }
     Ok(Checked {
         dir,
         name,
