@@ -1012,6 +1012,23 @@ fn a_new_text_through_a_link_the_request_changes_is_refused() {
         "../go1.22.10/bin/go",
         "../go/bin/go",
     ]));
+    // go and gofmt into one Go root, together (the root is walked once for both).
+    ns.link("../go1.22.10/bin/gofmt", "/usr/local/bin/gofmt");
+    let v = done(&ns.admin(&[
+        "relink",
+        "/usr/local/bin/go",
+        "../go/bin/go",
+        "../go1.23.2/bin/go",
+        "/usr/local/bin/gofmt",
+        "../go1.22.10/bin/gofmt",
+        "../go1.23.2/bin/gofmt",
+    ]));
+    says(&v["message"], "and 1 more link");
+    says(&v["message"], "go1.23.2 at /usr/local/go1.23.2");
+    assert_eq!(
+        ns.text("/usr/local/bin/gofmt"),
+        Path::new("../go1.23.2/bin/gofmt")
+    );
 }
 
 /// Intel Homebrew's `/usr/local/opt/go` leads to a keg: the whole keg is checked, its `bin`

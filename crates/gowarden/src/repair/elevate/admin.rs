@@ -316,11 +316,7 @@ impl Admin {
     }
 
     fn relink(&self, changes: &[LinkChange]) -> Result<RepairRecord, AdminError> {
-        let changing: Vec<&Path> = changes.iter().map(|c| c.path.as_path()).collect();
-        let checked = changes
-            .iter()
-            .map(|c| policy::check(c, &changing, &self.host))
-            .collect::<Result<Vec<_>, _>>()?;
+        let checked = policy::check_all(changes, &self.host)?;
         let first = &checked[0];
         let message = format!(
             "Pointed {} at {}{} ({}{}), as an administrator",
@@ -334,14 +330,7 @@ impl Admin {
                 .unwrap_or_default(),
             first.goroot.display(),
         );
-        let edits = changes
-            .iter()
-            .map(|c| Edit::Link {
-                path: c.path.clone(),
-                before: c.from.clone(),
-                after: c.to.clone(),
-            })
-            .collect();
+        let edits = changes.iter().map(LinkChange::edit).collect();
         let links = checked
             .into_iter()
             .map(|c| Link {
@@ -364,14 +353,7 @@ impl Admin {
             }
         })?;
         // What the prompt showed must be what the record says the undo does.
-        let said: Vec<Edit> = words
-            .iter()
-            .map(|c| Edit::Link {
-                path: c.path.clone(),
-                before: c.from.clone(),
-                after: c.to.clone(),
-            })
-            .collect();
+        let said: Vec<Edit> = words.iter().map(LinkChange::edit).collect();
         let reversed: Vec<Edit> = target.edits.iter().map(Edit::reversed).collect();
         if said != reversed {
             return Err(AdminError::NotWhatItDoes { id: id.to_string() });

@@ -93,11 +93,7 @@ pub fn undo_request(repair: &RepairRecord) -> Result<AdminRequest, RepairError> 
 /// readable by everyone).
 pub fn precheck(request: &AdminRequest) -> Result<(), RepairError> {
     if let AdminRequest::Relink(changes) = request {
-        let host = Host::current();
-        let changing: Vec<&Path> = changes.iter().map(|c| c.path.as_path()).collect();
-        for c in changes {
-            policy::check(c, &changing, &host)?;
-        }
+        policy::check_all(changes, &Host::current())?;
     }
     Ok(())
 }

@@ -223,6 +223,17 @@ pub(crate) fn open_link(path: &Path, from: &Path) -> Result<(TrustedDir, OsStrin
     Ok((dir, name.to_os_string(), link))
 }
 
+/// Checks every change of a request against the policy on this machine ([`check`] for each),
+/// all or none.
+pub(crate) fn check_all(changes: &[LinkChange], host: &Host) -> Result<Vec<Checked>, Refusal> {
+    let changing: Vec<&Path> = changes.iter().map(|c| c.path.as_path()).collect();
+    let mut verified = Vec::new();
+    changes
+        .iter()
+        .map(|c| check(c, &changing, &mut verified, host))
+        .collect()
+}
+
 /// Checks `change` against the policy on this machine (`host`, the real one): the link is one
 /// of [`PLACES`] in a directory root's alone and holds `from`; `to` leads, through nothing but
 /// root's, to what the place's role says, in a healthy Go root for `host` whose every entry is
@@ -230,10 +241,12 @@ pub(crate) fn open_link(path: &Path, from: &Path) -> Result<(TrustedDir, OsStrin
 ///
 /// `changing` names every link the request changes: a new text that goes through one of them
 /// (the link itself, or another of the request) was checked against what that link says now,
-/// not what it will say, so it is refused.
-pub(crate) fn check(
+/// not what it will say, so it is refused. `verified` holds the Go roots this request already
+/// found healthy, with their versions.
+fn check(
     change: &LinkChange,
     changing: &[&Path],
+    verified: &mut Vec<(PathBuf, Option<GoVersion>)>,
     host: &Host,
 ) -> Result<Checked, Refusal> {
     let place = place(&change.path).ok_or_else(|| Refusal::NotAPlace {
@@ -280,7 +293,15 @@ pub(crate) fn check(
         Role::HomebrewKeg if leads.stat.is_dir() => leads.path.join("libexec"),
         Role::HomebrewKeg => return Err(wrong("a Homebrew go keg")),
     };
-    let version = healthy_goroot(&goroot, host)?;
+    // bin/go and bin/gofmt of one request lead into one Go root: walked once.
+    let version = match verified.iter().find(|(root, _)| *root == goroot) {
+        Some((_, version)) => version.clone(),
+        None => {
+            let version = healthy_goroot(&goroot, host)?;
+            verified.push((goroot.clone(), version.clone()));
+            version
+        }
+    };
     if place.role == Role::HomebrewKeg
         && let Some(keg) = leads.dir
     {
@@ -388,13 +409,12 @@ mod tests {
         ] {
             assert!(place(Path::new(p)).is_none(), "{p}");
         }
-        let e = check(
-            &LinkChange {
+        let e = check_all(
+            &[LinkChange {
                 path: "/etc/sudoers".into(),
                 from: "x".into(),
                 to: "y".into(),
-            },
-            &[],
+            }],
             &Host::current(),
         )
         .unwrap_err();

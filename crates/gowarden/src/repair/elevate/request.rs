@@ -153,6 +153,15 @@ fn changes(words: &[PathBuf]) -> Result<Vec<LinkChange>, BadRequest> {
 }
 
 impl LinkChange {
+    /// The journal's edit for this change: the link, its text before and after.
+    pub(crate) fn edit(&self) -> crate::repair::Edit {
+        crate::repair::Edit::Link {
+            path: self.path.clone(),
+            before: self.from.clone(),
+            after: self.to.clone(),
+        }
+    }
+
     fn check(&self) -> Result<(), BadRequest> {
         let bad = |why: &str| Err(BadRequest(format!("{}: {why}", self.path.display())));
         if !is_normal_absolute(&self.path) {
