@@ -44,6 +44,16 @@ ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 REPO = Path(__file__).resolve().parents[2]
 
 
+def stop(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """Ends a process started by the test: SIGTERM, then SIGKILL if it has not gone by `timeout`."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_ports(n: int) -> list[int]:
     """`n` distinct free ports (all held open while choosing, so none repeats)."""
     socks = [socket.socket() for _ in range(n)]
@@ -102,6 +112,13 @@ class Driver:
                     return last
             time.sleep(0.2)
         raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+    def escape(self) -> None:
+        """Presses and releases Escape in the page."""
+        self.wait_for("Escape", lambda: self.s("POST", "/actions", {"actions": [{
+            "type": "key", "id": "keyboard",
+            "actions": [{"type": "keyDown", "value": "\ue00c"}, {"type": "keyUp", "value": "\ue00c"}],
+        }]}))
 
     def screenshot(self, out: Path) -> None:
         shot = self.wait_for("a screenshot", lambda: self.s("GET", "/screenshot"))
@@ -232,12 +249,7 @@ def first_shown_by_a_second_launch(app: Path, env: dict, cwd: Path, label: str, 
                 raise AssertionError(f"{label}: the popover never showed on the X screen; windows:\n{windows}")
             time.sleep(0.1)
     finally:
-        first.terminate()
-        try:
-            first.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            first.kill()
-            first.wait()
+        stop(first)
 
 
 def with_openbox(env: dict, then):
@@ -252,17 +264,13 @@ def with_openbox(env: dict, then):
             time.sleep(0.1)
         return then()
     finally:
-        wm.terminate()
-        wm.wait(timeout=30)
+        stop(wm)
 
 
 def second_launch(d: "Driver", app: Path, env: dict, label: str) -> None:
     """Puts the popover away, then starts the app again, as a person does (or "Open gowarden"):
     the running one shows its popover (single instance), and the new one exits."""
-    d.wait_for("Escape", lambda: d.s("POST", "/actions", {"actions": [{
-        "type": "key", "id": "keyboard",
-        "actions": [{"type": "keyDown", "value": "\ue00c"}, {"type": "keyUp", "value": "\ue00c"}],
-    }]}))
+    d.escape()
     d.wait(f"the popover to hide ({label})", VISIBLE, "hidden")
     again = dict(env)
     again.pop("GOWARDEN_SHOW_POPOVER", None)
@@ -331,11 +339,7 @@ class Notifications:
         raise AssertionError(f"timed out waiting for {what} (shown: {self.shown()})")
 
     def stop(self) -> None:
-        self.server.terminate()
-        try:
-            self.server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.server.kill()
+        stop(self.server, timeout=10)
 
 
 def main() -> None:
@@ -430,10 +434,7 @@ def main() -> None:
             # Escape puts the popover away; a change made outside the app is a notification;
             # clicking it brings the popover back.
             d.wait("the popover to show", VISIBLE, "visible")
-            d.wait_for("Escape", lambda: d.s("POST", "/actions", {"actions": [{
-                "type": "key", "id": "keyboard",
-                "actions": [{"type": "keyDown", "value": "\ue00c"}, {"type": "keyUp", "value": "\ue00c"}],
-            }]}))
+            d.escape()
             d.wait("the popover to hide on Escape", VISIBLE, "hidden")
             # The repair and undo made from the popover were shown there: not told again.
             assert notifications.shown() == [], f"notified of the app's own repairs: {notifications.shown()}"
@@ -488,11 +489,7 @@ def main() -> None:
                 d.call("DELETE", f"/session/{d.session}") if d.session else None
             except Exception:
                 pass
-            driver.terminate()
-            try:
-                driver.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                driver.kill()
+            stop(driver)
             notifications.stop()
     print("e2e: ok")
 
