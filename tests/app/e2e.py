@@ -216,16 +216,20 @@ def first_shown_by_a_second_launch(app: Path, env: dict, cwd: Path, label: str, 
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + HANG
-        # Up when GTK's application window is there (the popover's own is made on its first
-        # showing).
-        while not subprocess.run(["xdotool", "search", "--name", "^gowarden-app$"],
-                                 capture_output=True, text=True).stdout.split():
+        # Up when it holds the single-instance name on the session bus (tauri-plugin-single-
+        # instance: the identifier and ".SingleInstance"): a second launch before that would
+        # become a first instance itself.
+        while "boolean true" not in subprocess.run(
+                ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
+                 "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner",
+                 "string:dev.gowarden.gowarden.SingleInstance"],
+                env=env, capture_output=True, text=True).stdout:
             assert time.monotonic() < deadline and first.poll() is None, f"{label}: the app did not start"
             time.sleep(0.1)
         launched = 0.0
         while True:
-            # A second launch just after the first started can come before the first one
-            # listens (single instance); a person clicks again, and so does this, every 3 s.
+            # The first one may get the request before its event loop runs; a person clicks
+            # again, and so does this, every 3 s.
             if x_window() is None and time.monotonic() - launched > 3:
                 subprocess.run([str(app)], env=quiet, cwd=cwd, timeout=HANG,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
