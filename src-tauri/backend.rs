@@ -197,14 +197,10 @@ impl Backend {
             Ok(record) => Ok(Done::of(&record)),
             Err(RepairError::Elevated { id }) => {
                 let e = RepairError::Elevated { id: id.clone() };
-                let pointer = repairs
-                    .records()
-                    .ok()
-                    .and_then(|r| r.records.into_iter().rev().find(|r| r.id == id))
-                    .ok_or_else(|| IpcError::from(&e))?;
-                let request =
-                    elevate::undo_request(&pointer).map_err(|why| IpcError::from(&why))?;
-                self.elevated(&repairs, &request, &pointer.finding, &e)
+                let (request, finding) = repairs
+                    .elevated_undo(&id)
+                    .map_err(|why| IpcError::from(&why))?;
+                self.elevated(&repairs, &request, &finding, &e)
             }
             Err(e) => Err(IpcError::from(&e)),
         }

@@ -112,14 +112,9 @@ pub fn undo(
             let RepairError::Elevated { id } = &e else {
                 unreachable!("matched above")
             };
-            let pointer = repairs
-                .records()
-                .ok()
-                .and_then(|r| r.records.into_iter().rev().find(|r| &r.id == id));
-            match pointer.map(|p| elevate::undo_request(&p)) {
-                Some(Ok(request)) => needs_admin(&e, &request, json, out),
-                Some(Err(why)) => refused(&why, None, json, out),
-                None => refused(&e, None, json, out),
+            match repairs.elevated_undo(id) {
+                Ok((request, _)) => needs_admin(&e, &request, json, out),
+                Err(why) => refused(&why, None, json, out),
             }
         }
         Err(e) => refused(&e, None, json, out),

@@ -333,6 +333,20 @@ impl Repairs {
         )
     }
 
+    /// For a repair made as an administrator (the user's [`RepairError::Elevated`]): the
+    /// administrator request that undoes it, and the finding it fixed, from the pointer this
+    /// user's journal keeps.
+    pub fn elevated_undo(&self, id: &str) -> Result<(elevate::AdminRequest, String), RepairError> {
+        let pointer = self
+            .records()?
+            .records
+            .into_iter()
+            .rev()
+            .find(|r| r.id == id && r.elevated)
+            .ok_or_else(|| RepairError::UnknownRepair { id: id.to_string() })?;
+        Ok((elevate::undo_request(&pointer)?, pointer.finding))
+    }
+
     /// Keeps in this user's journal a pointer to what an administrator run did for them (its
     /// outcome `admin`, as that run reported it), for history and undo: a copy marked
     /// [`RepairRecord::elevated`], with the same id and `finding` (the one the repair fixed).
